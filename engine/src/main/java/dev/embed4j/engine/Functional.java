@@ -1,0 +1,40 @@
+package dev.embed4j.engine;
+
+import dev.embed4j.engine.ops.Attention;
+import dev.embed4j.engine.ops.Dropout;
+import dev.embed4j.engine.ops.Embedding;
+import dev.embed4j.engine.ops.LayerNorm;
+
+/** The neural-network ops that take more than one tensor or extra state, in torch.nn.functional's terms. */
+public final class Functional {
+  private Functional() {}
+
+  /** LayerNorm over the last axis. */
+  public static Tensor layerNorm(Tensor x, Tensor weight, Tensor bias, float eps) {
+    return LayerNorm.apply(x, weight, bias, eps);
+  }
+
+  /** Rows of {@code table} ([vocab, dim]) for each id; the result is {@code idsShape} + [dim]. */
+  public static Tensor embedding(Tensor table, int[] ids, int... idsShape) {
+    return Embedding.apply(table, ids, idsShape);
+  }
+
+  /** Inverted dropout with probability {@code p}; the mask comes from {@code generator}. */
+  public static Tensor dropout(Tensor x, float p, Generator generator) {
+    return Dropout.apply(x, p, generator);
+  }
+
+  /** Fused softmax(Q·Kᵀ/√d + mask)·V over [batch, heads, seq, dim]; keyMask is [batch, seqK] of 1/0 or null. */
+  public static Tensor attention(Tensor q, Tensor k, Tensor v, Tensor keyMask) {
+    return Attention.apply(q, k, v, keyMask, (float) (1.0 / Math.sqrt(q.size(-1))));
+  }
+
+  public static Tensor attention(Tensor q, Tensor k, Tensor v, Tensor keyMask, float scale) {
+    return Attention.apply(q, k, v, keyMask, scale);
+  }
+
+  /** Mean cross-entropy of [rows, classes] logits against integer targets. */
+  public static Tensor crossEntropy(Tensor logits, int[] targets) {
+    return logits.crossEntropy(targets);
+  }
+}

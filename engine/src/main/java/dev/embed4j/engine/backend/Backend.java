@@ -1,0 +1,126 @@
+package dev.embed4j.engine.backend;
+
+import dev.embed4j.engine.Device;
+
+/**
+ * What a device must implement for the engine's ops to run on it. The ops in
+ * {@code dev.embed4j.engine.ops} do the shape checking and the autograd book-keeping; a backend sees only
+ * storages, offsets, sizes and strides, all of them already validated.
+ *
+ * <p>Conventions: matrices are row-major; "rows × cols" means {@code rows} contiguous rows of {@code cols}
+ * elements unless strides are given; integer inputs (token ids, class targets) arrive as host
+ * {@code int[]}, which a device backend copies over. Outputs are written, never accumulated, unless the
+ * method says otherwise.
+ */
+public interface Backend {
+  Device device();
+
+  // ---- memory -----------------------------------------------------------------------------------------
+
+  /** A zero-filled storage of {@code size} floats. */
+  Storage allocate(long size);
+
+  Storage upload(float[] host);
+
+  /** Copies {@code n} floats starting at {@code offset} to the host. */
+  void download(Storage src, long offset, float[] dst, int dstOffset, int n);
+
+  /** Strided copy over an n-dimensional shape: dst[dstOff + Σ i·dstStride] = src[srcOff + Σ i·srcStride]. */
+  void copy(Storage src, int srcOffset, int[] srcStrides, Storage dst, int dstOffset, int[] dstStrides, int[] shape);
+
+  void fill(Storage dst, int offset, int n, float value);
+
+  // ---- element-wise -----------------------------------------------------------------------------------
+
+  /** y = f(x) over {@code n} contiguous elements. */
+  void unary(UnaryOp op, float param, Storage x, int xOffset, Storage y, int yOffset, int n);
+
+  /** gx = gy · f'(x), given x and y = f(x) (contiguous, n elements; either may be read). */
+  void unaryBackward(UnaryOp op, float param, Storage x, Storage y, Storage gy, Storage gx, int n);
+
+  /**
+   * out = a ∘ b over {@code shape}, with a and b addressed through strides (a stride of 0 broadcasts).
+   * {@code out} is contiguous.
+   */
+  void binary(BinaryOp op, float param, Storage a, int aOffset, int[] aStrides, Storage b, int bOffset,
+      int[] bStrides, Storage out, int[] shape);
+
+  /** out[r] = Σ_c x[r·cols + c] (x contiguous). */
+  void sumRows(Storage x, int rows, int cols, Storage out);
+
+  /** Σ x² over {@code n} contiguous elements, accumulated in double. */
+  double sumOfSquares(Storage x, int offset, int n);
+
+  // ---- matrix products -------------------------------------------------------------------------------
+
+  /**
+   * C = alpha · op(A) · op(B) + beta · C for {@code batch} independent problems, row-major, where op(X) is
+   * X or Xᵀ. op(A) is m×k, op(B) is k×n, C is m×n with leading dimension ldc. A batch stride of 0 reuses
+   * the same matrix for every problem.
+   */
+  void gemm(int batch, boolean transA, boolean transB, int m, int n, int k, float alpha,
+      Storage a, int aOffset, int lda, long strideA,
+      Storage b, int bOffset, int ldb, long strideB, float beta,
+      Storage c, int cOffset, int ldc, long strideC);
+
+  // ---- normalisation and softmax ---------------------------------------------------------------------
+
+  /** Row-wise softmax (or log-softmax) of a rows × cols matrix. */
+  void softmax(Storage x, Storage y, int rows, int cols, boolean log);
+
+  /** gx from y = softmax(x) (or log-softmax) and gy. */
+  void softmaxBackward(Storage y, Storage gy, Storage gx, int rows, int cols, boolean log);
+
+  /** y = (x − mean)·rstd·gamma + beta per row; writes mean and rstd (rows each) for the backward. */
+  void layerNorm(Storage x, Storage gamma, Storage beta, Storage y, Storage mean, Storage rstd, int rows,
+      int cols, float eps);
+
+  /** gx (written), and gGamma, gBeta (accumulated, may be null) from the saved mean and rstd. */
+  void layerNormBackward(Storage x, Storage gamma, Storage mean, Storage rstd, Storage gy, Storage gx,
+      Storage gGamma, Storage gBeta, int rows, int cols);
+
+  // ---- indexing --------------------------------------------------------------------------------------
+
+  /** out[i, :] = table[ids[i], :]; ids are already range-checked. */
+  void gather(Storage table, int dim, int[] ids, Storage out);
+
+  /** gTable[ids[i], :] += gOut[i, :] (accumulates; repeated ids add up). */
+  void scatterAdd(Storage gOut, int dim, int[] ids, Storage gTable);
+
+  /** y = x · keep / (1 − p) with keep = uniform(seed, i) ≥ p ({@link dev.embed4j.engine.Generator#uniform}). */
+  void dropout(Storage x, Storage y, int n, float p, long seed);
+
+  /** Per-row cross-entropy: loss[r] = −log softmax(logits[r])[targets[r]]; also writes log-probabilities. */
+  void crossEntropy(Storage logits, int[] targets, Storage logProb, Storage loss, int rows, int cols);
+
+  /** gLogits[r, c] = scale[r] · (softmax[r, c] − [c = targets[r]]), from the saved log-probabilities. */
+  void crossEntropyBackward(Storage logProb, int[] targets, Storage gLoss, Storage gLogits, int rows, int cols);
+
+  // ---- fused attention --------------------------------------------------------------------------------
+
+  /**
+   * O = softmax(Q·Kᵀ·scale + mask)·V for [batch, heads, seq, dim] tensors (contiguous). {@code keyMask}
+   * is [batch, seqK] of 1 (attend) or 0 (padding), or null. Writes the row log-sum-exp of the scores
+   * ([batch, heads, seqQ]) for the backward. Never holds the whole seqQ × seqK score matrix.
+   */
+  void attention(Storage q, Storage k, Storage v, Storage keyMask, Storage out, Storage lse, int batch,
+      int heads, int seqQ, int seqK, int dim, float scale);
+
+  /** gq, gk, gv (written) by recomputing score tiles from q, k, the saved lse, out and gOut. */
+  void attentionBackward(Storage q, Storage k, Storage v, Storage keyMask, Storage out, Storage lse,
+      Storage gOut, Storage gq, Storage gk, Storage gv, int batch, int heads, int seqQ, int seqK, int dim,
+      float scale);
+
+  // ---- optimisers -------------------------------------------------------------------------------------
+
+  /**
+   * One AdamW step as torch.optim.AdamW defines it: p −= lr·wd·p; m = β1·m + (1−β1)·g;
+   * v = β2·v + (1−β2)·g²; p −= lr·(m/(1−β1^t)) / (√(v/(1−β2^t)) + eps).
+   */
+  void adamW(Storage param, Storage grad, Storage m, Storage v, int n, float lr, float beta1, float beta2,
+      float eps, float weightDecay, int step);
+
+  /** SGD with momentum (torch's form): buf = μ·buf + g (buf = g on the first step); p −= lr·buf. */
+  void sgd(Storage param, Storage grad, Storage momentumBuffer, int n, float lr, float momentum,
+      float weightDecay, boolean firstStep);
+}

@@ -1,0 +1,185 @@
+package dev.embed4j.engine.cpu;
+
+import dev.embed4j.engine.Device;
+import dev.embed4j.engine.backend.Backend;
+import dev.embed4j.engine.backend.BinaryOp;
+import dev.embed4j.engine.backend.Storage;
+import dev.embed4j.engine.backend.UnaryOp;
+import dev.embed4j.engine.cpu.gemm.GemmKernel;
+import dev.embed4j.engine.cpu.gemm.GemmKernels;
+import dev.embed4j.engine.cpu.reference.AttentionReference;
+import dev.embed4j.engine.cpu.reference.ElementwiseReference;
+import dev.embed4j.engine.cpu.reference.LayerNormReference;
+import dev.embed4j.engine.cpu.reference.OptimizerReference;
+import dev.embed4j.engine.cpu.reference.SoftmaxReference;
+import java.util.Arrays;
+
+/**
+ * The CPU backend: storages are {@code float[]} ({@link CpuStorage}), kernels are the Vector API classes
+ * of this package, threads come from {@link Parallel}. Each method unwraps the arrays and calls one kernel.
+ */
+public final class CpuBackend implements Backend {
+  public static final CpuBackend INSTANCE = new CpuBackend();
+
+  private CpuBackend() {}
+
+  static float[] f(Storage s) {
+    if (s == null) return null;
+    if (!(s instanceof CpuStorage c)) {
+      throw new IllegalArgumentException("CPU backend given storage on " + s.device());
+    }
+    return c.data();
+  }
+
+  @Override
+  public Device device() {
+    return Device.CPU;
+  }
+
+  @Override
+  public Storage allocate(long size) {
+    if (size > Integer.MAX_VALUE - 8) throw new IllegalArgumentException("CPU tensors hold at most 2^31 - 9 floats, asked for " + size);
+    return new CpuStorage(new float[(int) size]);
+  }
+
+  @Override
+  public Storage upload(float[] host) {
+    return new CpuStorage(host);
+  }
+
+  @Override
+  public void download(Storage src, long offset, float[] dst, int dstOffset, int n) {
+    System.arraycopy(f(src), (int) offset, dst, dstOffset, n);
+  }
+
+  @Override
+  public void copy(Storage src, int srcOffset, int[] srcStrides, Storage dst, int dstOffset, int[] dstStrides, int[] shape) {
+    ElementwiseReference.copy(f(src), srcOffset, srcStrides, f(dst), dstOffset, dstStrides, shape);
+  }
+
+  @Override
+  public void fill(Storage dst, int offset, int n, float value) {
+    Arrays.fill(f(dst), offset, offset + n, value);
+  }
+
+  @Override
+  public void unary(UnaryOp op, float param, Storage x, int xOffset, Storage y, int yOffset, int n) {
+    ElementwiseReference.unary(op, param, f(x), xOffset, f(y), yOffset, n);
+  }
+
+  @Override
+  public void unaryBackward(UnaryOp op, float param, Storage x, Storage y, Storage gy, Storage gx, int n) {
+    ElementwiseReference.unaryBackward(op, param, f(x), f(y), f(gy), f(gx), n);
+  }
+
+  @Override
+  public void binary(BinaryOp op, float param, Storage a, int aOffset, int[] aStrides, Storage b, int bOffset,
+      int[] bStrides, Storage out, int[] shape) {
+    ElementwiseReference.binary(op, param, f(a), aOffset, aStrides, f(b), bOffset, bStrides, f(out), shape);
+  }
+
+  @Override
+  public void sumRows(Storage x, int rows, int cols, Storage out) {
+    ElementwiseReference.sumRows(f(x), rows, cols, f(out));
+  }
+
+  @Override
+  public double sumOfSquares(Storage x, int offset, int n) {
+    return ElementwiseReference.sumOfSquares(f(x), offset, n);
+  }
+
+  @Override
+  public void gemm(int batch, boolean transA, boolean transB, int m, int n, int k, float alpha, Storage a, int aOffset,
+      int lda, long strideA, Storage b, int bOffset, int ldb, long strideB, float beta, Storage c, int cOffset, int ldc,
+      long strideC) {
+    GemmKernel kernel = GemmKernels.active();
+    float[] fa = f(a), fb = f(b), fc = f(c);
+    if (batch == 1) {
+      kernel.gemm(transA, transB, m, n, k, alpha, fa, aOffset, lda, fb, bOffset, ldb, beta, fc, cOffset, ldc);
+      return;
+    }
+    Parallel.forRange(batch, 1, (lo, hi) -> {
+      for (int i = lo; i < hi; i++) {
+        kernel.gemm(transA, transB, m, n, k, alpha, fa, (int) (aOffset + i * strideA), lda, fb,
+            (int) (bOffset + i * strideB), ldb, beta, fc, (int) (cOffset + i * strideC), ldc);
+      }
+    });
+  }
+
+  @Override
+  public void softmax(Storage x, Storage y, int rows, int cols, boolean log) {
+    SoftmaxReference.softmax(f(x), f(y), rows, cols, log);
+  }
+
+  @Override
+  public void softmaxBackward(Storage y, Storage gy, Storage gx, int rows, int cols, boolean log) {
+    SoftmaxReference.softmaxBackward(f(y), f(gy), f(gx), rows, cols, log);
+  }
+
+  @Override
+  public void layerNorm(Storage x, Storage gamma, Storage beta, Storage y, Storage mean, Storage rstd, int rows, int cols,
+      float eps) {
+    LayerNormReference.forward(f(x), f(gamma), f(beta), f(y), f(mean), f(rstd), rows, cols, eps);
+  }
+
+  @Override
+  public void layerNormBackward(Storage x, Storage gamma, Storage mean, Storage rstd, Storage gy, Storage gx,
+      Storage gGamma, Storage gBeta, int rows, int cols) {
+    LayerNormReference.backward(f(x), f(gamma), f(mean), f(rstd), f(gy), f(gx), f(gGamma), f(gBeta), rows, cols);
+  }
+
+  @Override
+  public void gather(Storage table, int dim, int[] ids, Storage out) {
+    float[] t = f(table), o = f(out);
+    for (int i = 0; i < ids.length; i++) System.arraycopy(t, ids[i] * dim, o, i * dim, dim);
+  }
+
+  @Override
+  public void scatterAdd(Storage gOut, int dim, int[] ids, Storage gTable) {
+    float[] g = f(gOut), t = f(gTable);
+    for (int i = 0; i < ids.length; i++) {
+      int to = ids[i] * dim, from = i * dim;
+      for (int d = 0; d < dim; d++) t[to + d] += g[from + d];
+    }
+  }
+
+  @Override
+  public void dropout(Storage x, Storage y, int n, float p, long seed) {
+    ElementwiseReference.dropout(f(x), f(y), n, p, seed);
+  }
+
+  @Override
+  public void crossEntropy(Storage logits, int[] targets, Storage logProb, Storage loss, int rows, int cols) {
+    SoftmaxReference.crossEntropy(f(logits), targets, f(logProb), f(loss), rows, cols);
+  }
+
+  @Override
+  public void crossEntropyBackward(Storage logProb, int[] targets, Storage gLoss, Storage gLogits, int rows, int cols) {
+    SoftmaxReference.crossEntropyBackward(f(logProb), targets, f(gLoss), f(gLogits), rows, cols);
+  }
+
+  @Override
+  public void attention(Storage q, Storage k, Storage v, Storage keyMask, Storage out, Storage lse, int batch, int heads,
+      int seqQ, int seqK, int dim, float scale) {
+    AttentionReference.forward(f(q), f(k), f(v), f(keyMask), f(out), f(lse), batch, heads, seqQ, seqK, dim, scale);
+  }
+
+  @Override
+  public void attentionBackward(Storage q, Storage k, Storage v, Storage keyMask, Storage out, Storage lse, Storage gOut,
+      Storage gq, Storage gk, Storage gv, int batch, int heads, int seqQ, int seqK, int dim, float scale) {
+    AttentionReference.backward(f(q), f(k), f(v), f(keyMask), f(gOut), f(gq), f(gk), f(gv), batch, heads, seqQ, seqK,
+        dim, scale);
+  }
+
+  @Override
+  public void adamW(Storage param, Storage grad, Storage m, Storage v, int n, float lr, float beta1, float beta2, float eps,
+      float weightDecay, int step) {
+    OptimizerReference.adamW(f(param), f(grad), f(m), f(v), n, lr, beta1, beta2, eps, weightDecay, step);
+  }
+
+  @Override
+  public void sgd(Storage param, Storage grad, Storage momentumBuffer, int n, float lr, float momentum, float weightDecay,
+      boolean firstStep) {
+    OptimizerReference.sgd(f(param), f(grad), f(momentumBuffer), n, lr, momentum, weightDecay, firstStep);
+  }
+}

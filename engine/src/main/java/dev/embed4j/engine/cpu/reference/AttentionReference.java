@@ -1,0 +1,85 @@
+package dev.embed4j.engine.cpu.reference;
+
+/**
+ * The plain twin of the fused attention kernel: for each (batch, head) the whole seqQ × seqK score matrix
+ * is materialised in double, soft-maxed and multiplied, and the backward is the textbook chain rule.
+ */
+public final class AttentionReference {
+  private AttentionReference() {}
+
+  public static void forward(float[] q, float[] k, float[] v, float[] mask, float[] out, float[] lse,
+      int batch, int heads, int seqQ, int seqK, int dim, float scale) {
+    for (int b = 0; b < batch; b++) {
+      for (int h = 0; h < heads; h++) {
+        int qo = (b * heads + h) * seqQ * dim, ko = (b * heads + h) * seqK * dim;
+        for (int i = 0; i < seqQ; i++) {
+          double[] s = scores(q, k, mask, b, qo, ko, i, seqK, dim, scale);
+          double max = Double.NEGATIVE_INFINITY;
+          for (double x : s) max = Math.max(max, x);
+          double sum = 0;
+          for (double x : s) sum += Math.exp(x - max);
+          double l = max + Math.log(sum);
+          lse[(b * heads + h) * seqQ + i] = (float) l;
+          for (int d = 0; d < dim; d++) {
+            double acc = 0;
+            for (int j = 0; j < seqK; j++) acc += Math.exp(s[j] - l) * v[ko + j * dim + d];
+            out[qo + i * dim + d] = (float) acc;
+          }
+        }
+      }
+    }
+  }
+
+  public static void backward(float[] q, float[] k, float[] v, float[] mask, float[] gOut,
+      float[] gq, float[] gk, float[] gv, int batch, int heads, int seqQ, int seqK, int dim, float scale) {
+    java.util.Arrays.fill(gk, 0f);
+    java.util.Arrays.fill(gv, 0f);
+    for (int b = 0; b < batch; b++) {
+      for (int h = 0; h < heads; h++) {
+        int qo = (b * heads + h) * seqQ * dim, ko = (b * heads + h) * seqK * dim;
+        for (int i = 0; i < seqQ; i++) {
+          double[] s = scores(q, k, mask, b, qo, ko, i, seqK, dim, scale);
+          double max = Double.NEGATIVE_INFINITY;
+          for (double x : s) max = Math.max(max, x);
+          double sum = 0;
+          for (double x : s) sum += Math.exp(x - max);
+          double[] p = new double[seqK];
+          for (int j = 0; j < seqK; j++) p[j] = Math.exp(s[j] - max) / sum;
+          double[] dp = new double[seqK];
+          double dot = 0;
+          for (int j = 0; j < seqK; j++) {
+            double acc = 0;
+            for (int d = 0; d < dim; d++) acc += (double) gOut[qo + i * dim + d] * v[ko + j * dim + d];
+            dp[j] = acc;
+            dot += p[j] * acc;
+          }
+          for (int d = 0; d < dim; d++) {
+            double accQ = 0;
+            for (int j = 0; j < seqK; j++) {
+              double ds = p[j] * (dp[j] - dot) * scale;
+              accQ += ds * k[ko + j * dim + d];
+              gk[ko + j * dim + d] += (float) (ds * q[qo + i * dim + d]);
+              gv[ko + j * dim + d] += (float) (p[j] * gOut[qo + i * dim + d]);
+            }
+            gq[qo + i * dim + d] = (float) accQ;
+          }
+        }
+      }
+    }
+  }
+
+  private static double[] scores(float[] q, float[] k, float[] mask, int b, int qo, int ko, int i, int seqK, int dim,
+      float scale) {
+    double[] s = new double[seqK];
+    for (int j = 0; j < seqK; j++) {
+      if (mask != null && mask[b * seqK + j] == 0f) {
+        s[j] = Double.NEGATIVE_INFINITY;
+        continue;
+      }
+      double acc = 0;
+      for (int d = 0; d < dim; d++) acc += (double) q[qo + i * dim + d] * k[ko + j * dim + d];
+      s[j] = acc * scale;
+    }
+    return s;
+  }
+}

@@ -1,0 +1,75 @@
+package dev.embed4j.engine.ops;
+
+import dev.embed4j.engine.ShapeException;
+import dev.embed4j.engine.Tensor;
+import dev.embed4j.engine.autograd.Node;
+import java.util.Arrays;
+
+/**
+ * Sum over a set of axes. The kept axes are moved to the front, the summed ones to the back, so the
+ * backend sees one rows × cols row-sum; the backward broadcasts the gradient back over the summed axes.
+ */
+public final class Sum extends Node {
+  private final int[] inShape, keptShape;
+
+  private Sum(Tensor x, int[] keptShape) {
+    super(x);
+    this.inShape = x.shape();
+    this.keptShape = keptShape;
+  }
+
+  public static Tensor apply(Tensor x, int[] axes, boolean keepDim) {
+    Checks.sameDevice("sum", x);
+    int[] shape = x.shape();
+    boolean[] reduce = new boolean[shape.length];
+    for (int a : axes) {
+      int n = Tensor.normAxis(a, shape.length, "sum");
+      if (reduce[n]) throw ShapeException.of("sum", "axis " + a + " given twice", shape);
+      reduce[n] = true;
+    }
+    int[] perm = new int[shape.length];
+    int p = 0, rows = 1, cols = 1;
+    int[] kept = shape.clone();
+    int keptRank = 0;
+    for (int i = 0; i < shape.length; i++) {
+      if (!reduce[i]) {
+        perm[p++] = i;
+        rows *= shape[i];
+        keptRank++;
+      } else {
+        kept[i] = 1;
+      }
+    }
+    for (int i = 0; i < shape.length; i++) if (reduce[i]) {
+      perm[p++] = i;
+      cols *= shape[i];
+    }
+    int[] outShape = new int[keepDim ? shape.length : keptRank];
+    for (int i = 0, j = 0; i < shape.length; i++) {
+      if (keepDim) outShape[i] = kept[i];
+      else if (!reduce[i]) outShape[j++] = shape[i];
+    }
+    Tensor arranged;
+    try (var g = dev.embed4j.engine.Grad.off()) {
+      arranged = Checks.dense(isIdentity(perm) ? x : x.permute(perm));
+    }
+    Tensor out = Checks.newContiguous(x, outShape);
+    x.backend().sumRows(arranged.storage(), rows, cols, out.storage());
+    return Node.recording(x) ? new Sum(x, kept).attach(out) : out;
+  }
+
+  private static boolean isIdentity(int[] perm) {
+    for (int i = 0; i < perm.length; i++) if (perm[i] != i) return false;
+    return true;
+  }
+
+  @Override
+  protected Tensor[] backward(Tensor[] g) {
+    return new Tensor[] {g[0].reshape(keptShape).expand(inShape).contiguous()};
+  }
+
+  @Override
+  public String toString() {
+    return "Sum" + Arrays.toString(inShape);
+  }
+}
