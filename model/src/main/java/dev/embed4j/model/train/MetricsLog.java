@@ -1,0 +1,75 @@
+package dev.embed4j.model.train;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Training metrics as JSON lines, one object per record ({@code step}, losses per dataset, learning rate,
+ * gradient norm, samples per second, evaluation results), flushed after each line so nothing is lost on
+ * a crash. Records are also kept in memory for the plot.
+ */
+public final class MetricsLog implements AutoCloseable {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private final BufferedWriter writer;
+  private final List<Map<String, Object>> records = new ArrayList<>();
+
+  /** Appends to {@code file} (created if missing), so a resumed run continues the same log. */
+  public MetricsLog(Path file) {
+    try {
+      if (file.getParent() != null) Files.createDirectories(file.getParent());
+      writer = Files.newBufferedWriter(file, StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+    } catch (IOException e) {
+      throw new UncheckedIOException("opening metrics log " + file, e);
+    }
+  }
+
+  public synchronized void log(Map<String, ?> record) {
+    Map<String, Object> copy = new LinkedHashMap<>(record);
+    records.add(copy);
+    try {
+      writer.write(JSON.writeValueAsString(copy));
+      writer.newLine();
+      writer.flush();
+    } catch (IOException e) {
+      throw new UncheckedIOException("writing metrics", e);
+    }
+  }
+
+  public synchronized List<Map<String, Object>> records() {
+    return List.copyOf(records);
+  }
+
+  /** Reads the records of an existing log (for plotting a resumed run's whole history). */
+  @SuppressWarnings("unchecked")
+  public static List<Map<String, Object>> read(Path file) {
+    List<Map<String, Object>> out = new ArrayList<>();
+    if (!Files.exists(file)) return out;
+    try {
+      for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
+        if (!line.isBlank()) out.add(JSON.readValue(line, LinkedHashMap.class));
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("reading metrics " + file, e);
+    }
+    return out;
+  }
+
+  @Override
+  public synchronized void close() {
+    try {
+      writer.close();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}
