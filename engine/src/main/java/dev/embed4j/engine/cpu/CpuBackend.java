@@ -161,14 +161,14 @@ public final class CpuBackend implements Backend {
   @Override
   public void attention(Storage q, Storage k, Storage v, Storage keyMask, Storage out, Storage lse, int batch, int heads,
       int seqQ, int seqK, int dim, float scale) {
-    AttentionReference.forward(f(q), f(k), f(v), f(keyMask), f(out), f(lse), batch, heads, seqQ, seqK, dim, scale);
+    FlashAttention.forward(f(q), f(k), f(v), f(keyMask), f(out), f(lse), batch, heads, seqQ, seqK, dim, scale);
   }
 
   @Override
   public void attentionBackward(Storage q, Storage k, Storage v, Storage keyMask, Storage out, Storage lse, Storage gOut,
       Storage gq, Storage gk, Storage gv, int batch, int heads, int seqQ, int seqK, int dim, float scale) {
-    AttentionReference.backward(f(q), f(k), f(v), f(keyMask), f(gOut), f(gq), f(gk), f(gv), batch, heads, seqQ, seqK,
-        dim, scale);
+    FlashAttention.backward(f(q), f(k), f(v), f(keyMask), f(out), f(lse), f(gOut), f(gq), f(gk), f(gv), batch, heads,
+        seqQ, seqK, dim, scale);
   }
 
   @Override

@@ -3,6 +3,7 @@ package dev.embed4j.engine.cpu.reference;
 /**
  * The plain twin of the fused attention kernel: for each (batch, head) the whole seqQ × seqK score matrix
  * is materialised in double, soft-maxed and multiplied, and the backward is the textbook chain rule.
+ * A row whose keys are all padding attends to nothing: its output is 0, its lse −∞, its gradients 0.
  */
 public final class AttentionReference {
   private AttentionReference() {}
@@ -16,6 +17,12 @@ public final class AttentionReference {
           double[] s = scores(q, k, mask, b, qo, ko, i, seqK, dim, scale);
           double max = Double.NEGATIVE_INFINITY;
           for (double x : s) max = Math.max(max, x);
+          if (max == Double.NEGATIVE_INFINITY) {
+            // Every key is padding: the row attends to nothing (see the class comment).
+            lse[(b * heads + h) * seqQ + i] = Float.NEGATIVE_INFINITY;
+            java.util.Arrays.fill(out, qo + i * dim, qo + (i + 1) * dim, 0f);
+            continue;
+          }
           double sum = 0;
           for (double x : s) sum += Math.exp(x - max);
           double l = max + Math.log(sum);
@@ -41,6 +48,10 @@ public final class AttentionReference {
           double[] s = scores(q, k, mask, b, qo, ko, i, seqK, dim, scale);
           double max = Double.NEGATIVE_INFINITY;
           for (double x : s) max = Math.max(max, x);
+          if (max == Double.NEGATIVE_INFINITY) {
+            java.util.Arrays.fill(gq, qo + i * dim, qo + (i + 1) * dim, 0f);
+            continue;
+          }
           double sum = 0;
           for (double x : s) sum += Math.exp(x - max);
           double[] p = new double[seqK];
