@@ -7,7 +7,6 @@ import dev.embed4j.engine.backend.Storage;
 import dev.embed4j.engine.backend.UnaryOp;
 import dev.embed4j.engine.cpu.gemm.GemmKernel;
 import dev.embed4j.engine.cpu.gemm.GemmKernels;
-import dev.embed4j.engine.cpu.reference.AttentionReference;
 import dev.embed4j.engine.cpu.reference.ElementwiseReference;
 import dev.embed4j.engine.cpu.reference.LayerNormReference;
 import dev.embed4j.engine.cpu.reference.OptimizerReference;
