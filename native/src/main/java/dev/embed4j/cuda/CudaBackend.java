@@ -71,7 +71,8 @@ public final class CudaBackend implements Backend {
     CudaStatus.runtime(cudaFree(null), "cudaFree(null) (creating the primary context of cuda:" + index + ")");
     cudaDeviceProp p = new cudaDeviceProp();
     CudaStatus.runtime(cudaGetDeviceProperties(p, index), "cudaGetDeviceProperties(" + index + ")");
-    this.name = p.name().getString();
+    String n = p.name().getString(); // a char[256] field: cut at its terminating NUL
+    this.name = n.indexOf('\0') >= 0 ? n.substring(0, n.indexOf('\0')) : n;
     this.major = p.major();
     this.minor = p.minor();
     this.multiprocessors = p.multiProcessorCount();

@@ -27,7 +27,7 @@ extern "C" __global__ void e4j_sum_rows_warp(const float* x, float* out, int row
 extern "C" __global__ void e4j_sum_rows_partial(const float* x, float* partial, int rows, int cols, int splits) {
   int row = blockIdx.x / splits, chunk = blockIdx.x - row * splits;
   int len = (cols + splits - 1) / splits;
-  int c0 = chunk * len, c1 = min(cols, c0 + len);
+  int c0 = chunk * len, c1 = c0 + len < cols ? c0 + len : cols;
   const float* xr = x + (long long) row * cols;
   float s = 0.0f;
   for (int c = c0 + threadIdx.x; c < c1; c += blockDim.x) s += xr[c];
