@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# Assembles, in the ignored folder gpu-run/, what a GPU machine with no network, no Maven and no Java needs
+# to run embed4j's GPU tests: a jlink'ed JDK 25 runtime, the engine and native jars, their dependency jars
+# (JavaCPP and the CUDA JNI wrappers; the CUDA libraries themselves come from the machine's toolkit), the
+# native module's test classes and the JUnit console launcher. Then prints the command to run there.
+#
+#   gpu/prepare.sh            (from anywhere; builds with Maven, offline when ~/.m2 has everything)
+#
+# The folder travels with the working tree (64 MiB at most), so it is kept small: about 55 MB.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+OUT=gpu-run
+JUNIT_VERSION=6.1.3
+CONSOLE=junit-platform-console-standalone-$JUNIT_VERSION.jar
+
+JDK=${JDK25_HOME:-${JAVA_HOME:-}}
+if [ -z "$JDK" ] || ! "$JDK/bin/java" -version 2>&1 | grep -q '"25'; then
+  JDK=$(ls -d /usr/lib/jvm/temurin-25* 2>/dev/null | head -1 || true)
+fi
+[ -x "$JDK/bin/jlink" ] || { echo "gpu/prepare.sh: no JDK 25 found; set JDK25_HOME" >&2; exit 1; }
+export JAVA_HOME=$JDK JDK25_HOME=$JDK
+
+MVN=(mvn -q -B)
+mvn_offline() { "${MVN[@]}" -o "$@" || { echo "(offline build failed; retrying online)" >&2; "${MVN[@]}" "$@"; }; }
+
+echo "== building engine and native (jars and test classes; no tests run)"
+DEPS="$ROOT/native/target/gpu-deps"
+rm -rf "$DEPS"
+# package compiles the test classes too (-DskipTests skips only running them); copy-dependencies runs in
+# the same reactor so the engine jar resolves to engine/target without installing anything into ~/.m2.
+# JUnit's own jars are left out: the console launcher bundles them, and two copies would clash.
+mvn_offline -pl native -am -DskipTests package dependency:copy-dependencies -DincludeScope=test \
+  -DexcludeGroupIds=org.junit.jupiter,org.junit.platform,org.junit,org.opentest4j,org.apiguardian,org.jspecify \
+  -DoutputDirectory="$DEPS"
+mvn_offline -pl native dependency:copy -Dartifact=org.junit.platform:junit-platform-console-standalone:$JUNIT_VERSION \
+  -DoutputDirectory="$DEPS/console"
+
+echo "== assembling $OUT/"
+rm -rf "$OUT"
+mkdir -p "$OUT/lib"
+JARS=("$DEPS"/*.jar native/target/embed4j-native-*.jar)
+# jdk.zipfs: the JUnit launcher scans jars for test classes through the "jar" file system
+JLINK_MODULES=jdk.zipfs bash /work/shared/gpu/prepare-runtime.sh "$OUT" "${JARS[@]}" >/dev/null
+"$JDK/bin/jar" cf "$OUT/lib/embed4j-native-tests.jar" -C native/target/test-classes .
+cp "$DEPS/console/$CONSOLE" "$OUT/"
+
+cat > "$OUT/run-gpu-tests.sh" <<RUN
+#!/usr/bin/env bash
+# Runs embed4j's CUDA tests on this machine (made by gpu/prepare.sh; run from the repository root).
+set -euo pipefail
+cd "\$(dirname "\${BASH_SOURCE[0]}")/.."
+export LD_LIBRARY_PATH=/usr/local/cuda/lib64\${LD_LIBRARY_PATH:+:\$LD_LIBRARY_PATH}
+exec $OUT/jre/bin/java --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -Xmx8g \\
+  -cp "$OUT/lib/*:$OUT/$CONSOLE" org.junit.platform.console.ConsoleLauncher execute \\
+  --select-package dev.embed4j.cuda --details=tree --disable-banner "\$@"
+RUN
+chmod +x "$OUT/run-gpu-tests.sh"
+
+echo "== $OUT/: $(du -sh "$OUT" | cut -f1)"
+ls "$OUT/lib"
+cat <<MSG
+
+On the GPU machine, from the repository root (nothing is built there):
+
+  bash $OUT/run-gpu-tests.sh
+
+which runs:
+  export LD_LIBRARY_PATH=/usr/local/cuda/lib64:\$LD_LIBRARY_PATH
+  $OUT/jre/bin/java --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -Xmx8g \\
+    -cp "$OUT/lib/*:$OUT/$CONSOLE" org.junit.platform.console.ConsoleLauncher execute \\
+    --select-package dev.embed4j.cuda --details=tree --disable-banner
+
+(With the device tool, pass carry=["$OUT"]: the folder is git-ignored.)
+GPU benchmarks: not assembled yet; a later change adds them to this script.
+MSG
