@@ -89,9 +89,10 @@ public final class VectorMath {
 
   /**
    * erfc(z)·e^{z²} is approximated by t·exp(−1.26551223 + t·P(t)), t = 1/(1 + z/2), z ≥ 0; this returns
-   * erfc(z) = t·exp(−z² + that exponent).
+   * erfc(z) = t·exp(−z² + that exponent). −z² is passed in, formed from x rather than z: the rounding of
+   * z = |x|/√2 would cost z²·1.2e-7 of relative accuracy in the result, 1e-6 already at x = 4.
    */
-  private static FloatVector erfc(FloatVector z) {
+  private static FloatVector erfc(FloatVector z, FloatVector minusZSquared) {
     FloatVector t = z.fma(FloatVector.broadcast(S, 0.5f), FloatVector.broadcast(S, 1f));
     t = FloatVector.broadcast(S, 1f).div(t);
     FloatVector q = t.fma(FloatVector.broadcast(S, 0.17087277f), FloatVector.broadcast(S, -0.82215223f));
@@ -103,13 +104,12 @@ public final class VectorMath {
     q = q.fma(t, FloatVector.broadcast(S, 0.37409196f));
     q = q.fma(t, FloatVector.broadcast(S, 1.00002368f));
     q = q.fma(t, FloatVector.broadcast(S, -1.26551223f));
-    FloatVector arg = z.mul(z).neg().add(q);
-    return t.mul(exp(arg));
+    return t.mul(exp(minusZSquared.add(q)));
   }
 
   /** Φ(x) = ½·(1 + erf(x/√2)), the standard normal CDF. */
   public static FloatVector normalCdf(FloatVector x) {
-    FloatVector r = erfc(x.abs().mul(INV_SQRT2));
+    FloatVector r = erfc(x.abs().mul(INV_SQRT2), x.mul(-0.5f).mul(x)); // −x²/2: −0.5·x is exact
     VectorMask<Float> neg = x.compare(VectorOperators.LT, 0f);
     // for x ≥ 0, 1 + erf = 2 − erfc; for x < 0, 1 + erf = erfc(|x|/√2)
     return FloatVector.broadcast(S, 2f).sub(r).blend(r, neg).mul(0.5f);
