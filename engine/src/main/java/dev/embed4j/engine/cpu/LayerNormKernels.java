@@ -9,8 +9,9 @@ import jdk.incubator.vector.VectorSpecies;
  * LayerNorm over the last axis of a rows × cols row-major matrix, forward and backward. Twin:
  * {@link LayerNormReference}.
  *
- * <p>Forward, per row: a pass for the mean, a pass for Σ(x − mean)² (two passes rather than
- * E[x²] − E[x]², whose cancellation loses the variance of rows with a large mean), and a pass writing
+ * <p>Forward, per row: a pass for the mean, a pass for Σ(x − mean)² and Σ(x − mean) (the corrected
+ * two-pass algorithm, rather than E[x²] − E[x]², whose cancellation loses the variance of rows with a
+ * large mean), and a pass writing
  * (x − mean)·rstd·gamma + beta; the row (384–1536 floats for BERT models) stays in L1 between passes.
  * Backward, per row: one pass accumulating Σ dx̂ and Σ dx̂·x̂ (dx̂ = gy·gamma) together with the
  * row's contribution to gGamma (Σ gy·x̂) and gBeta (Σ gy), and one pass writing gx. Rows are split over
@@ -42,25 +43,34 @@ public final class LayerNormKernels {
   private static void forwardRow(float[] x, float[] gamma, float[] beta, float[] y, float[] mean, float[] rstd, int r,
       int n, float eps) {
     int o = r * n;
-    float mu = ReductionKernels.sum(x, o, n) / n;
-    FloatVector s0 = FloatVector.zero(S), s1 = s0;
+    float mu0 = ReductionKernels.sum(x, o, n) / n;
+    // Σd and Σd² with d = x − mu0 in one pass: Σd/n corrects the float rounding of mu0 and
+    // Σd² − (Σd)²/n removes its effect on the variance (the corrected two-pass algorithm), so a
+    // constant row gets exactly its value as mean and variance 0 rather than a rounding error ×1/√eps
+    FloatVector s0 = FloatVector.zero(S), s1 = s0, q0 = s0, q1 = s0;
     int i = 0;
     for (int bound2 = n - 2 * L; i <= bound2; i += 2 * L) {
-      FloatVector d0 = FloatVector.fromArray(S, x, o + i).sub(mu);
-      FloatVector d1 = FloatVector.fromArray(S, x, o + i + L).sub(mu);
-      s0 = d0.fma(d0, s0);
-      s1 = d1.fma(d1, s1);
+      FloatVector d0 = FloatVector.fromArray(S, x, o + i).sub(mu0);
+      FloatVector d1 = FloatVector.fromArray(S, x, o + i + L).sub(mu0);
+      s0 = s0.add(d0);
+      s1 = s1.add(d1);
+      q0 = d0.fma(d0, q0);
+      q1 = d1.fma(d1, q1);
     }
     for (int bound = S.loopBound(n); i < bound; i += L) {
-      FloatVector d = FloatVector.fromArray(S, x, o + i).sub(mu);
-      s0 = d.fma(d, s0);
+      FloatVector d = FloatVector.fromArray(S, x, o + i).sub(mu0);
+      s0 = s0.add(d);
+      q0 = d.fma(d, q0);
     }
-    float ss = s0.add(s1).reduceLanes(VectorOperators.ADD);
+    float sd = s0.add(s1).reduceLanes(VectorOperators.ADD), ss = q0.add(q1).reduceLanes(VectorOperators.ADD);
     for (; i < n; i++) {
-      float d = x[o + i] - mu;
+      float d = x[o + i] - mu0;
+      sd += d;
       ss = Math.fma(d, d, ss);
     }
-    float rs = (float) (1.0 / Math.sqrt((double) ss / n + eps));
+    float mu = mu0 + sd / n;
+    double var = Math.max(0.0, ((double) ss - (double) sd * sd / n) / n);
+    float rs = (float) (1.0 / Math.sqrt(var + eps));
     mean[r] = mu;
     rstd[r] = rs;
     i = 0;
