@@ -31,9 +31,10 @@ class VectorMathTest {
     float[] want = {Float.NaN, Float.POSITIVE_INFINITY, 0f, 1f, (float) Math.exp(88.72283f), Float.POSITIVE_INFINITY,
         (float) Math.exp(-87.33654f), 0f, 0f};
     for (int i = 0; i < x.length; i++) {
+      float tol = Float.isFinite(want[i]) ? 2 * Math.ulp(want[i]) : 0f;
       float v = VectorMath.exp(FloatVector.broadcast(FloatVector.SPECIES_PREFERRED, x[i])).lane(0);
-      assertEquals(want[i], v, 2 * Math.ulp(want[i]), "exp(" + x[i] + ")");
-      assertEquals(want[i], VectorMath.exp(x[i]), 2 * Math.ulp(want[i]), "scalar exp(" + x[i] + ")");
+      assertEquals(want[i], v, tol, "exp(" + x[i] + ")");
+      assertEquals(want[i], VectorMath.exp(x[i]), tol, "scalar exp(" + x[i] + ")");
     }
   }
 }
