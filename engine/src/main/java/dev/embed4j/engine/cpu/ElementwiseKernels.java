@@ -26,6 +26,8 @@ public final class ElementwiseKernels {
   private static final int L = S.length();
   /** Below this many elements a call stays on the calling thread: a fork costs a few microseconds. */
   static final int GRAIN = 1 << 15;
+  /** Elements per block of a two-loop kernel: 4 KiB per array, well inside L1. */
+  private static final int BLOCK = 1024;
 
   private ElementwiseKernels() {}
 
@@ -36,12 +38,12 @@ public final class ElementwiseKernels {
   private static void unaryRange(UnaryOp op, float p, float[] x, int xo, float[] y, int yo, int n) {
     int i = 0, bound = S.loopBound(n);
     switch (op) {
-      case EXP -> { for (; i < bound; i += L) VectorMath.exp(load(x, xo + i)).intoArray(y, yo + i); }
+      case EXP -> i = exp(x, xo, y, yo, i, bound);
       case LOG -> { for (; i < bound; i += L) load(x, xo + i).lanewise(VectorOperators.LOG).intoArray(y, yo + i); }
       case SQRT -> { for (; i < bound; i += L) load(x, xo + i).sqrt().intoArray(y, yo + i); }
       case NEG -> { for (; i < bound; i += L) load(x, xo + i).neg().intoArray(y, yo + i); }
       case TANH -> { for (; i < bound; i += L) load(x, xo + i).lanewise(VectorOperators.TANH).intoArray(y, yo + i); }
-      case GELU -> { for (; i < bound; i += L) VectorMath.gelu(load(x, xo + i)).intoArray(y, yo + i); }
+      case GELU -> i = gelu(x, xo, y, yo, i, bound);
       case POW -> {
         if (p == 2f) {
           for (; i < bound; i += L) { FloatVector v = load(x, xo + i); v.mul(v).intoArray(y, yo + i); }
@@ -85,7 +87,7 @@ public final class ElementwiseKernels {
           v.neg().fma(v, one).mul(load(gy, i)).intoArray(gx, i);
         }
       }
-      case GELU -> { for (; i < bound; i += L) VectorMath.geluBackward(load(x, i), load(gy, i)).intoArray(gx, i); }
+      case GELU -> i = geluBackward(x, gy, gx, i, bound);
       case POW -> {
         if (p == 2f) {
           for (; i < bound; i += L) load(x, i).mul(2f).mul(load(gy, i)).intoArray(gx, i);
@@ -106,6 +108,49 @@ public final class ElementwiseKernels {
       }
     }
     for (; i < hi; i++) gx[i] = ElementwiseReference.derivative(op, p, x[i], y[i], gy[i]);
+  }
+
+  /**
+   * GELU' over [from, to) (a multiple of L long); returns {@code to}. Φ(x) goes into gx, then
+   * gx = (gx + x·φ(x))·gy, block by block so a block stays in L1, each loop a method of its own: C2
+   * compiles only so many nodes into one method (NodeCountInliningCutoff), and a method holding both
+   * exps, or a switch holding every op's vector loop, ran past it, leaving calls that box each vector
+   * (10× slower, measured). If gx aliases an input the block goes through a scratch buffer.
+   */
+  private static int geluBackward(float[] x, float[] gy, float[] gx, int from, int to) {
+    boolean aliased = gx == x || gx == gy;
+    float[] cdf = aliased ? new float[BLOCK] : gx;
+    for (int b = from; b < to; b += BLOCK) {
+      int e = Math.min(to, b + BLOCK);
+      normalCdf(x, b, cdf, aliased ? 0 : b, e - b);
+      geluBackwardFromCdf(x, gy, cdf, aliased ? 0 : b, gx, b, e - b);
+    }
+    return to;
+  }
+
+  /** out[oo + i] = Φ(x[xo + i]), n a multiple of L. */
+  private static void normalCdf(float[] x, int xo, float[] out, int oo, int n) {
+    for (int i = 0; i < n; i += L) VectorMath.normalCdf(load(x, xo + i)).intoArray(out, oo + i);
+  }
+
+  /** gx[o + i] = (cdf[co + i] + x·φ(x))·gy at o + i, n a multiple of L. */
+  private static void geluBackwardFromCdf(float[] x, float[] gy, float[] cdf, int co, float[] gx, int o, int n) {
+    for (int i = 0; i < n; i += L) {
+      FloatVector xv = load(x, o + i);
+      VectorMath.normalPdf(xv).fma(xv, load(cdf, co + i)).mul(load(gy, o + i)).intoArray(gx, o + i);
+    }
+  }
+
+  /** GELU over [from, to) (a multiple of L long); returns {@code to}. See {@link #geluBackward}. */
+  private static int gelu(float[] x, int xo, float[] y, int yo, int from, int to) {
+    for (int i = from; i < to; i += L) VectorMath.gelu(load(x, xo + i)).intoArray(y, yo + i);
+    return to;
+  }
+
+  /** e^x over [from, to) (a multiple of L long); returns {@code to}. See {@link #geluBackward}. */
+  private static int exp(float[] x, int xo, float[] y, int yo, int from, int to) {
+    for (int i = from; i < to; i += L) VectorMath.exp(load(x, xo + i)).intoArray(y, yo + i);
+    return to;
   }
 
   /**

@@ -102,27 +102,33 @@ public final class SoftmaxKernels {
     if (cols == 0) return;
     Parallel.forRange(rows, grainRows(cols), (lo, hi) -> {
       for (int r = lo; r < hi; r++) {
-        int o = r * cols;
-        if (log) {
-          float dot = ReductionKernels.sum(gy, o, cols);
-          FloatVector dv = FloatVector.broadcast(S, dot);
-          int i = 0;
-          for (int bound = S.loopBound(cols); i < bound; i += L) {
-            FloatVector p = VectorMath.exp(FloatVector.fromArray(S, y, o + i));
-            p.neg().fma(dv, FloatVector.fromArray(S, gy, o + i)).intoArray(gx, o + i);
-          }
-          for (; i < cols; i++) gx[o + i] = gy[o + i] - VectorMath.exp(y[o + i]) * dot;
-        } else {
-          float dot = dot(gy, y, o, cols);
-          int i = 0;
-          for (int bound = S.loopBound(cols); i < bound; i += L) {
-            FloatVector yv = FloatVector.fromArray(S, y, o + i);
-            FloatVector.fromArray(S, gy, o + i).sub(dot).mul(yv).intoArray(gx, o + i);
-          }
-          for (; i < cols; i++) gx[o + i] = y[o + i] * (gy[o + i] - dot);
-        }
+        if (log) logSoftmaxBackwardRow(y, gy, gx, r * cols, cols);
+        else softmaxBackwardRow(y, gy, gx, r * cols, cols);
       }
     });
+  }
+
+  // one row-method per case: C2 compiles only so many nodes into one method, and a loop with exp is big
+
+  private static void logSoftmaxBackwardRow(float[] y, float[] gy, float[] gx, int o, int cols) {
+    float dot = ReductionKernels.sum(gy, o, cols);
+    FloatVector dv = FloatVector.broadcast(S, dot);
+    int i = 0;
+    for (int bound = S.loopBound(cols); i < bound; i += L) {
+      FloatVector p = VectorMath.exp(FloatVector.fromArray(S, y, o + i));
+      p.neg().fma(dv, FloatVector.fromArray(S, gy, o + i)).intoArray(gx, o + i);
+    }
+    for (; i < cols; i++) gx[o + i] = gy[o + i] - VectorMath.exp(y[o + i]) * dot;
+  }
+
+  private static void softmaxBackwardRow(float[] y, float[] gy, float[] gx, int o, int cols) {
+    float dot = dot(gy, y, o, cols);
+    int i = 0;
+    for (int bound = S.loopBound(cols); i < bound; i += L) {
+      FloatVector yv = FloatVector.fromArray(S, y, o + i);
+      FloatVector.fromArray(S, gy, o + i).sub(dot).mul(yv).intoArray(gx, o + i);
+    }
+    for (; i < cols; i++) gx[o + i] = y[o + i] * (gy[o + i] - dot);
   }
 
   /** Σ a·b over a row, two vector accumulators. */

@@ -120,9 +120,13 @@ public final class VectorMath {
     return x.mul(normalCdf(x));
   }
 
+  /** φ(x) = e^{−x²/2}/√(2π), the standard normal density. */
+  public static FloatVector normalPdf(FloatVector x) {
+    return exp(x.mul(-0.5f).mul(x)).mul(INV_SQRT_2PI);
+  }
+
   /** GELU'(x)·g = (Φ(x) + x·φ(x))·g. */
   public static FloatVector geluBackward(FloatVector x, FloatVector g) {
-    FloatVector pdf = exp(x.mul(x).mul(-0.5f)).mul(INV_SQRT_2PI);
-    return x.fma(pdf, normalCdf(x)).mul(g);
+    return x.fma(normalPdf(x), normalCdf(x)).mul(g);
   }
 }
