@@ -53,38 +53,38 @@ public final class CpuBackend implements Backend {
 
   @Override
   public void copy(Storage src, int srcOffset, int[] srcStrides, Storage dst, int dstOffset, int[] dstStrides, int[] shape) {
-    ElementwiseReference.copy(f(src), srcOffset, srcStrides, f(dst), dstOffset, dstStrides, shape);
+    StridedKernels.copy(f(src), srcOffset, srcStrides, f(dst), dstOffset, dstStrides, shape);
   }
 
   @Override
   public void fill(Storage dst, int offset, int n, float value) {
-    Arrays.fill(f(dst), offset, offset + n, value);
+    ElementwiseKernels.fill(f(dst), offset, n, value);
   }
 
   @Override
   public void unary(UnaryOp op, float param, Storage x, int xOffset, Storage y, int yOffset, int n) {
-    ElementwiseReference.unary(op, param, f(x), xOffset, f(y), yOffset, n);
+    ElementwiseKernels.unary(op, param, f(x), xOffset, f(y), yOffset, n);
   }
 
   @Override
   public void unaryBackward(UnaryOp op, float param, Storage x, Storage y, Storage gy, Storage gx, int n) {
-    ElementwiseReference.unaryBackward(op, param, f(x), f(y), f(gy), f(gx), n);
+    ElementwiseKernels.unaryBackward(op, param, f(x), f(y), f(gy), f(gx), n);
   }
 
   @Override
   public void binary(BinaryOp op, float param, Storage a, int aOffset, int[] aStrides, Storage b, int bOffset,
       int[] bStrides, Storage out, int[] shape) {
-    ElementwiseReference.binary(op, param, f(a), aOffset, aStrides, f(b), bOffset, bStrides, f(out), shape);
+    StridedKernels.binary(op, param, f(a), aOffset, aStrides, f(b), bOffset, bStrides, f(out), shape);
   }
 
   @Override
   public void sumRows(Storage x, int rows, int cols, Storage out) {
-    ElementwiseReference.sumRows(f(x), rows, cols, f(out));
+    ReductionKernels.sumRows(f(x), rows, cols, f(out));
   }
 
   @Override
   public double sumOfSquares(Storage x, int offset, int n) {
-    return ElementwiseReference.sumOfSquares(f(x), offset, n);
+    return ReductionKernels.sumOfSquares(f(x), offset, n);
   }
 
   @Override
@@ -107,54 +107,49 @@ public final class CpuBackend implements Backend {
 
   @Override
   public void softmax(Storage x, Storage y, int rows, int cols, boolean log) {
-    SoftmaxReference.softmax(f(x), f(y), rows, cols, log);
+    SoftmaxKernels.softmax(f(x), f(y), rows, cols, log);
   }
 
   @Override
   public void softmaxBackward(Storage y, Storage gy, Storage gx, int rows, int cols, boolean log) {
-    SoftmaxReference.softmaxBackward(f(y), f(gy), f(gx), rows, cols, log);
+    SoftmaxKernels.softmaxBackward(f(y), f(gy), f(gx), rows, cols, log);
   }
 
   @Override
   public void layerNorm(Storage x, Storage gamma, Storage beta, Storage y, Storage mean, Storage rstd, int rows, int cols,
       float eps) {
-    LayerNormReference.forward(f(x), f(gamma), f(beta), f(y), f(mean), f(rstd), rows, cols, eps);
+    LayerNormKernels.forward(f(x), f(gamma), f(beta), f(y), f(mean), f(rstd), rows, cols, eps);
   }
 
   @Override
   public void layerNormBackward(Storage x, Storage gamma, Storage mean, Storage rstd, Storage gy, Storage gx,
       Storage gGamma, Storage gBeta, int rows, int cols) {
-    LayerNormReference.backward(f(x), f(gamma), f(mean), f(rstd), f(gy), f(gx), f(gGamma), f(gBeta), rows, cols);
+    LayerNormKernels.backward(f(x), f(gamma), f(mean), f(rstd), f(gy), f(gx), f(gGamma), f(gBeta), rows, cols);
   }
 
   @Override
   public void gather(Storage table, int dim, int[] ids, Storage out) {
-    float[] t = f(table), o = f(out);
-    for (int i = 0; i < ids.length; i++) System.arraycopy(t, ids[i] * dim, o, i * dim, dim);
+    IndexKernels.gather(f(table), dim, ids, f(out));
   }
 
   @Override
   public void scatterAdd(Storage gOut, int dim, int[] ids, Storage gTable) {
-    float[] g = f(gOut), t = f(gTable);
-    for (int i = 0; i < ids.length; i++) {
-      int to = ids[i] * dim, from = i * dim;
-      for (int d = 0; d < dim; d++) t[to + d] += g[from + d];
-    }
+    IndexKernels.scatterAdd(f(gOut), dim, ids, f(gTable));
   }
 
   @Override
   public void dropout(Storage x, Storage y, int n, float p, long seed) {
-    ElementwiseReference.dropout(f(x), f(y), n, p, seed);
+    ElementwiseKernels.dropout(f(x), f(y), n, p, seed);
   }
 
   @Override
   public void crossEntropy(Storage logits, int[] targets, Storage logProb, Storage loss, int rows, int cols) {
-    SoftmaxReference.crossEntropy(f(logits), targets, f(logProb), f(loss), rows, cols);
+    SoftmaxKernels.crossEntropy(f(logits), targets, f(logProb), f(loss), rows, cols);
   }
 
   @Override
   public void crossEntropyBackward(Storage logProb, int[] targets, Storage gLoss, Storage gLogits, int rows, int cols) {
-    SoftmaxReference.crossEntropyBackward(f(logProb), targets, f(gLoss), f(gLogits), rows, cols);
+    SoftmaxKernels.crossEntropyBackward(f(logProb), targets, f(gLoss), f(gLogits), rows, cols);
   }
 
   @Override
@@ -173,12 +168,12 @@ public final class CpuBackend implements Backend {
   @Override
   public void adamW(Storage param, Storage grad, Storage m, Storage v, int n, float lr, float beta1, float beta2, float eps,
       float weightDecay, int step) {
-    OptimizerReference.adamW(f(param), f(grad), f(m), f(v), n, lr, beta1, beta2, eps, weightDecay, step);
+    OptimizerKernels.adamW(f(param), f(grad), f(m), f(v), n, lr, beta1, beta2, eps, weightDecay, step);
   }
 
   @Override
   public void sgd(Storage param, Storage grad, Storage momentumBuffer, int n, float lr, float momentum, float weightDecay,
       boolean firstStep) {
-    OptimizerReference.sgd(f(param), f(grad), f(momentumBuffer), n, lr, momentum, weightDecay, firstStep);
+    OptimizerKernels.sgd(f(param), f(grad), f(momentumBuffer), n, lr, momentum, weightDecay, firstStep);
   }
 }

@@ -1,0 +1,177 @@
+package dev.embed4j.engine.cpu;
+
+import dev.embed4j.engine.Generator;
+import dev.embed4j.engine.backend.UnaryOp;
+import dev.embed4j.engine.cpu.reference.ElementwiseReference;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Element-wise kernels over contiguous {@code float[]} ranges: the unary functions and their backward, and
+ * dropout. Twin: {@link ElementwiseReference}.
+ *
+ * <p>Layout: x, y, gy, gx contiguous from their offsets; y may alias x (in-place scaling). Each op has its
+ * own loop, so the op's switch is decided once per call and the Vector API calls see constant operators
+ * (a non-constant operator makes C2 give up the intrinsic and box every vector). The tail (fewer than
+ * one vector) goes through the scalar twin. Work above {@link #GRAIN} elements is split into contiguous
+ * chunks over {@link Parallel}.
+ *
+ * <p>Cost: memory-bound (8 or 12 bytes per element) for everything but EXP, TANH, LOG, POW and GELU;
+ * GELU costs one exp and one division per lane. The GELU JMH benchmark (4096×1536) measures this against
+ * the scalar twin.
+ */
+public final class ElementwiseKernels {
+  private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+  private static final int L = S.length();
+  /** Below this many elements a call stays on the calling thread: a fork costs a few microseconds. */
+  static final int GRAIN = 1 << 15;
+  /** Elements per block of a two-loop kernel: 4 KiB per array, well inside L1. */
+  private static final int BLOCK = 1024;
+
+  private ElementwiseKernels() {}
+
+  public static void unary(UnaryOp op, float param, float[] x, int xOff, float[] y, int yOff, int n) {
+    Parallel.forRange(n, GRAIN, (lo, hi) -> unaryRange(op, param, x, xOff + lo, y, yOff + lo, hi - lo));
+  }
+
+  private static void unaryRange(UnaryOp op, float p, float[] x, int xo, float[] y, int yo, int n) {
+    int i = 0, bound = S.loopBound(n);
+    switch (op) {
+      case EXP -> i = exp(x, xo, y, yo, i, bound);
+      case LOG -> { for (; i < bound; i += L) load(x, xo + i).lanewise(VectorOperators.LOG).intoArray(y, yo + i); }
+      case SQRT -> { for (; i < bound; i += L) load(x, xo + i).sqrt().intoArray(y, yo + i); }
+      case NEG -> { for (; i < bound; i += L) load(x, xo + i).neg().intoArray(y, yo + i); }
+      case TANH -> { for (; i < bound; i += L) load(x, xo + i).lanewise(VectorOperators.TANH).intoArray(y, yo + i); }
+      case GELU -> i = gelu(x, xo, y, yo, i, bound);
+      case POW -> {
+        if (p == 2f) {
+          for (; i < bound; i += L) { FloatVector v = load(x, xo + i); v.mul(v).intoArray(y, yo + i); }
+        } else if (p == 1f) {
+          for (; i < bound; i += L) load(x, xo + i).intoArray(y, yo + i);
+        } else {
+          for (; i < bound; i += L) load(x, xo + i).pow(p).intoArray(y, yo + i);
+        }
+      }
+      case SCALE -> { for (; i < bound; i += L) load(x, xo + i).mul(p).intoArray(y, yo + i); }
+      case ADD_SCALAR -> { for (; i < bound; i += L) load(x, xo + i).add(p).intoArray(y, yo + i); }
+      case RELU -> {
+        FloatVector zero = FloatVector.zero(S);
+        for (; i < bound; i += L) {
+          FloatVector v = load(x, xo + i);
+          zero.blend(v, v.compare(VectorOperators.GT, 0f)).intoArray(y, yo + i);
+        }
+      }
+    }
+    for (; i < n; i++) y[yo + i] = ElementwiseReference.apply(op, p, x[xo + i]);
+  }
+
+  /** gx = f'(x)·gy over n contiguous elements (all four arrays from offset 0). */
+  public static void unaryBackward(UnaryOp op, float param, float[] x, float[] y, float[] gy, float[] gx, int n) {
+    Parallel.forRange(n, GRAIN, (lo, hi) -> unaryBackwardRange(op, param, x, y, gy, gx, lo, hi));
+  }
+
+  private static void unaryBackwardRange(UnaryOp op, float p, float[] x, float[] y, float[] gy, float[] gx, int lo,
+      int hi) {
+    int i = lo, bound = lo + S.loopBound(hi - lo);
+    switch (op) {
+      case EXP -> { for (; i < bound; i += L) load(gy, i).mul(load(y, i)).intoArray(gx, i); }
+      case LOG -> { for (; i < bound; i += L) load(gy, i).div(load(x, i)).intoArray(gx, i); }
+      case SQRT -> { for (; i < bound; i += L) load(gy, i).mul(0.5f).div(load(y, i)).intoArray(gx, i); }
+      case NEG -> { for (; i < bound; i += L) load(gy, i).neg().intoArray(gx, i); }
+      case TANH -> {
+        // 1 − y² by one fma: near |y| = 1 a separate y·y would round away most of the difference
+        FloatVector one = FloatVector.broadcast(S, 1f);
+        for (; i < bound; i += L) {
+          FloatVector v = load(y, i);
+          v.neg().fma(v, one).mul(load(gy, i)).intoArray(gx, i);
+        }
+      }
+      case GELU -> i = geluBackward(x, gy, gx, i, bound);
+      case POW -> {
+        if (p == 2f) {
+          for (; i < bound; i += L) load(x, i).mul(2f).mul(load(gy, i)).intoArray(gx, i);
+        } else if (p == 1f) {
+          for (; i < bound; i += L) load(gy, i).intoArray(gx, i);
+        } else {
+          float pm1 = p - 1f;
+          for (; i < bound; i += L) load(x, i).pow(pm1).mul(p).mul(load(gy, i)).intoArray(gx, i);
+        }
+      }
+      case SCALE -> { for (; i < bound; i += L) load(gy, i).mul(p).intoArray(gx, i); }
+      case ADD_SCALAR -> { for (; i < bound; i += L) load(gy, i).intoArray(gx, i); }
+      case RELU -> {
+        FloatVector zero = FloatVector.zero(S);
+        for (; i < bound; i += L) {
+          zero.blend(load(gy, i), load(x, i).compare(VectorOperators.GT, 0f)).intoArray(gx, i);
+        }
+      }
+    }
+    for (; i < hi; i++) gx[i] = ElementwiseReference.derivative(op, p, x[i], y[i], gy[i]);
+  }
+
+  /**
+   * GELU' over [from, to) (a multiple of L long); returns {@code to}. Φ(x) goes into gx, then
+   * gx = (gx + x·φ(x))·gy, block by block so a block stays in L1, each loop a method of its own: C2
+   * compiles only so many nodes into one method (NodeCountInliningCutoff), and a method holding both
+   * exps, or a switch holding every op's vector loop, ran past it, leaving calls that box each vector
+   * (10× slower, measured). If gx aliases an input the block goes through a scratch buffer.
+   */
+  private static int geluBackward(float[] x, float[] gy, float[] gx, int from, int to) {
+    boolean aliased = gx == x || gx == gy;
+    float[] cdf = aliased ? new float[BLOCK] : gx;
+    for (int b = from; b < to; b += BLOCK) {
+      int e = Math.min(to, b + BLOCK);
+      normalCdf(x, b, cdf, aliased ? 0 : b, e - b);
+      geluBackwardFromCdf(x, gy, cdf, aliased ? 0 : b, gx, b, e - b);
+    }
+    return to;
+  }
+
+  /** out[oo + i] = Φ(x[xo + i]), n a multiple of L. */
+  private static void normalCdf(float[] x, int xo, float[] out, int oo, int n) {
+    for (int i = 0; i < n; i += L) VectorMath.normalCdf(load(x, xo + i)).intoArray(out, oo + i);
+  }
+
+  /** gx[o + i] = (cdf[co + i] + x·φ(x))·gy at o + i, n a multiple of L. */
+  private static void geluBackwardFromCdf(float[] x, float[] gy, float[] cdf, int co, float[] gx, int o, int n) {
+    for (int i = 0; i < n; i += L) {
+      FloatVector xv = load(x, o + i);
+      VectorMath.normalPdf(xv).fma(xv, load(cdf, co + i)).mul(load(gy, o + i)).intoArray(gx, o + i);
+    }
+  }
+
+  /** GELU over [from, to) (a multiple of L long); returns {@code to}. See {@link #geluBackward}. */
+  private static int gelu(float[] x, int xo, float[] y, int yo, int from, int to) {
+    for (int i = from; i < to; i += L) VectorMath.gelu(load(x, xo + i)).intoArray(y, yo + i);
+    return to;
+  }
+
+  /** e^x over [from, to) (a multiple of L long); returns {@code to}. See {@link #geluBackward}. */
+  private static int exp(float[] x, int xo, float[] y, int yo, int from, int to) {
+    for (int i = from; i < to; i += L) VectorMath.exp(load(x, xo + i)).intoArray(y, yo + i);
+    return to;
+  }
+
+  /**
+   * y = x·keep/(1 − p) with keep = {@link Generator#uniform}(seed, i) ≥ p, so the mask is a pure function
+   * of (seed, i): the same on every backend and for any split over threads. The hash is 64-bit integer
+   * arithmetic, which AVX2 has no lane-wise multiply for, so this stays a scalar loop; it is split over
+   * threads instead.
+   */
+  public static void dropout(float[] x, float[] y, int n, float p, long seed) {
+    float scale = 1f / (1f - p);
+    Parallel.forRange(n, GRAIN, (lo, hi) -> {
+      for (int i = lo; i < hi; i++) y[i] = Generator.uniform(seed, i) >= p ? x[i] * scale : 0f;
+    });
+  }
+
+  /** dst[off .. off+n) = value. */
+  public static void fill(float[] dst, int off, int n, float value) {
+    Parallel.forRange(n, GRAIN * 4, (lo, hi) -> java.util.Arrays.fill(dst, off + lo, off + hi, value));
+  }
+
+  private static FloatVector load(float[] a, int i) {
+    return FloatVector.fromArray(S, a, i);
+  }
+}
