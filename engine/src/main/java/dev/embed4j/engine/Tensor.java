@@ -305,7 +305,11 @@ public final class Tensor implements AutoCloseable {
   }
 
   private void requireInPlace(String op, Tensor other) {
-    if (!isContiguous()) throw new IllegalStateException(op + " needs a contiguous tensor");
+    // the backend writes element-wise outputs from offset 0 of their storage
+    if (!isContiguous() || offset != 0) {
+      throw new IllegalStateException(op + " needs a dense tensor (contiguous, from the start of its storage); got a view of "
+          + Arrays.toString(shape) + " at offset " + offset);
+    }
     if (!Arrays.equals(shape, other.shape)) throw ShapeException.of(op, "shapes differ", shape, other.shape);
     if (!device().equals(other.device())) {
       throw new IllegalArgumentException(op + ": tensors on different devices, " + device() + " and " + other.device());

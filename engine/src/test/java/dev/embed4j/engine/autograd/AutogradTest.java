@@ -120,4 +120,14 @@ class AutogradTest {
     y.backward();
     assertArrayEquals(new float[] {1f}, x.grad().toFloatArray(), 0f);
   }
+
+  @Test
+  void inPlaceOpsRefuseViewsTheyCannotWrite() {
+    Tensor t = Tensor.zeros(4, 3);
+    Tensor row = t.slice(0, 1, 2);
+    var e = assertThrows(IllegalStateException.class, () -> row.addInPlace(Tensor.ones(1, 3)));
+    assertTrue(e.getMessage().contains("offset 3"), e.getMessage());
+    t.addInPlace(Tensor.ones(4, 3));
+    assertArrayEquals(new float[] {1, 1, 1}, t.slice(0, 3, 4).toFloatArray(), 0f);
+  }
 }
