@@ -31,6 +31,16 @@ public final class OnnxGraph {
       return n;
     }
 
+    /** The values of an INT64 tensor (data type 7) stored as raw data. */
+    public long[] toLongs() {
+      if (dataType != 7 || raw == null || raw.remaining() != numel() * 8) {
+        throw new OnnxFormatException("initializer '" + name + "' is not a raw INT64 tensor (data type " + dataType + ")");
+      }
+      long[] out = new long[(int) numel()];
+      raw.duplicate().order(ByteOrder.LITTLE_ENDIAN).asLongBuffer().get(out);
+      return out;
+    }
+
     /** The values as float32; only FLOAT tensors can be read this way. */
     public float[] toFloats() {
       if (dataType != FLOAT) {
