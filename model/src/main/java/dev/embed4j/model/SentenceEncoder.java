@@ -123,16 +123,26 @@ public final class SentenceEncoder {
       int to = Math.min(order.length, from + batchSize);
       List<Encoding> rows = new ArrayList<>(to - from);
       for (int i = from; i < to; i++) rows.add(enc[order[i]]);
-      BatchEncoding batch = tokenizer.pad(rows);
-      float[] flat;
-      int dim;
-      try (var g = Grad.off()) {
-        Tensor pooled = pool(model.forward(batch, false, null), batch, promptLength);
-        dim = pooled.size(-1);
-        flat = pooled.toFloatArray();
-      }
-      for (int i = from; i < to; i++) out[order[i]] = Arrays.copyOfRange(flat, (i - from) * dim, (i - from + 1) * dim);
+      float[][] e = embed(tokenizer.pad(rows), promptLength);
+      for (int i = from; i < to; i++) out[order[i]] = e[i - from];
     }
+    return out;
+  }
+
+  /**
+   * Embeddings of an already tokenised, padded batch (rows in batch order), {@code promptLength} tokens of
+   * prompt at the start of each row (0 for none). For callers that tokenise once and embed many times.
+   */
+  public float[][] embed(BatchEncoding batch, int promptLength) {
+    float[] flat;
+    int dim;
+    try (var g = Grad.off()) {
+      Tensor pooled = pool(model.forward(batch, false, null), batch, promptLength);
+      dim = pooled.size(-1);
+      flat = pooled.toFloatArray();
+    }
+    float[][] out = new float[batch.batch()][];
+    for (int i = 0; i < out.length; i++) out[i] = Arrays.copyOfRange(flat, i * dim, (i + 1) * dim);
     return out;
   }
 
