@@ -1,0 +1,234 @@
+package dev.embed4j.model;
+
+import dev.embed4j.engine.Generator;
+import dev.embed4j.engine.Grad;
+import dev.embed4j.engine.Tensor;
+import dev.embed4j.model.bert.BertModel;
+import dev.embed4j.model.bert.Pooling;
+import dev.embed4j.model.io.ModelFolder;
+import dev.embed4j.model.onnx.DefaultModel;
+import dev.embed4j.model.tokenizer.BatchEncoding;
+import dev.embed4j.model.tokenizer.Encoding;
+import dev.embed4j.model.tokenizer.WordPieceTokenizer;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A sentence-embedding model: tokenizer, BERT encoder, pooling and optional normalisation, as
+ * sentence-transformers' SentenceTransformer arranges them.
+ *
+ * <pre>{@code
+ * SentenceEncoder enc = SentenceEncoder.defaultModel();          // all-MiniLM-L6-v2
+ * float[][] e = enc.encode(List.of("a cat", "a kitten"));
+ * float sim = enc.similarity(e[0], e[1]);
+ * }</pre>
+ *
+ * <p>{@link #encode} sorts the texts by token count, runs them in batches of {@link #batchSize()} padded to
+ * the longest of each batch, and returns the embeddings in input order. It only reads the model, so any
+ * number of threads may call it at once, each getting what it would get alone. {@link #forward} is the
+ * training path: it returns the pooled embeddings as a tensor with its graph.
+ */
+public final class SentenceEncoder {
+  public static final int DEFAULT_BATCH_SIZE = 32;
+
+  private final WordPieceTokenizer tokenizer;
+  private final BertModel model;
+  private final Pooling pooling;
+  private final boolean normalize;
+  private final int maxSeqLength;
+  private final Map<String, String> prompts;
+  private final String defaultPromptName;
+  private final SimilarityFunction similarity;
+  private final int batchSize;
+
+  public SentenceEncoder(WordPieceTokenizer tokenizer, BertModel model, Pooling pooling, boolean normalize,
+      int maxSeqLength, Map<String, String> prompts, String defaultPromptName, SimilarityFunction similarity) {
+    this(tokenizer, model, pooling, normalize, maxSeqLength, prompts, defaultPromptName, similarity, DEFAULT_BATCH_SIZE);
+  }
+
+  private SentenceEncoder(WordPieceTokenizer tokenizer, BertModel model, Pooling pooling, boolean normalize,
+      int maxSeqLength, Map<String, String> prompts, String defaultPromptName, SimilarityFunction similarity, int batchSize) {
+    if (maxSeqLength < 2 || maxSeqLength > model.config().maxPositions()) {
+      throw new IllegalArgumentException("max sequence length " + maxSeqLength + " must be in [2, "
+          + model.config().maxPositions() + "], the model's positions");
+    }
+    if (defaultPromptName != null && !prompts.containsKey(defaultPromptName)) {
+      throw new IllegalArgumentException("default prompt '" + defaultPromptName + "' is not among the prompts " + prompts.keySet());
+    }
+    this.tokenizer = tokenizer.withMaxLength(maxSeqLength);
+    this.model = model;
+    this.pooling = pooling;
+    this.normalize = normalize;
+    this.maxSeqLength = maxSeqLength;
+    this.prompts = Map.copyOf(prompts);
+    this.defaultPromptName = defaultPromptName;
+    this.similarity = similarity;
+    this.batchSize = batchSize;
+  }
+
+  /** A model folder in the sentence-transformers layout (or a plain Hugging Face BERT folder: mean pooling). */
+  public static SentenceEncoder load(Path folder) throws IOException {
+    return ModelFolder.load(folder);
+  }
+
+  /**
+   * all-MiniLM-L6-v2, imported on first use from the ONNX file in the langchain4j artifact on the class
+   * path and cached as a model folder under the user's cache directory.
+   */
+  public static SentenceEncoder defaultModel() throws IOException {
+    return load(DefaultModel.folder());
+  }
+
+  /** Writes this model as a sentence-transformers folder that Python's SentenceTransformer(path) loads. */
+  public void save(Path folder) throws IOException {
+    ModelFolder.save(this, folder);
+  }
+
+  /** The same model encoding {@code size} texts per forward pass. */
+  public SentenceEncoder withBatchSize(int size) {
+    if (size < 1) throw new IllegalArgumentException("batch size must be at least 1, got " + size);
+    return new SentenceEncoder(tokenizer, model, pooling, normalize, maxSeqLength, prompts, defaultPromptName, similarity, size);
+  }
+
+  /** The same model truncating texts to {@code tokens} tokens. */
+  public SentenceEncoder withMaxSeqLength(int tokens) {
+    return new SentenceEncoder(tokenizer, model, pooling, normalize, tokens, prompts, defaultPromptName, similarity, batchSize);
+  }
+
+  /** Embeddings of {@code texts}, in order, with the default prompt if the model names one. */
+  public float[][] encode(List<String> texts) {
+    return encode(texts, defaultPromptName == null ? null : prompts.get(defaultPromptName));
+  }
+
+  /** Embeddings of {@code texts}, each prefixed with {@code prompt} (null or "" for none). */
+  public float[][] encode(List<String> texts, String prompt) {
+    String pre = prompt == null ? "" : prompt;
+    int promptLength = promptLength(pre);
+    Encoding[] enc = new Encoding[texts.size()];
+    for (int i = 0; i < enc.length; i++) {
+      String t = texts.get(i);
+      if (t == null) throw new NullPointerException("text " + i + " is null");
+      enc[i] = tokenizer.encode(pre + t);
+    }
+    Integer[] order = new Integer[enc.length];
+    for (int i = 0; i < order.length; i++) order[i] = i;
+    Arrays.sort(order, Comparator.comparingInt((Integer i) -> -enc[i].length()));
+    float[][] out = new float[enc.length][];
+    for (int from = 0; from < order.length; from += batchSize) {
+      int to = Math.min(order.length, from + batchSize);
+      List<Encoding> rows = new ArrayList<>(to - from);
+      for (int i = from; i < to; i++) rows.add(enc[order[i]]);
+      float[][] e = embed(tokenizer.pad(rows), promptLength);
+      for (int i = from; i < to; i++) out[order[i]] = e[i - from];
+    }
+    return out;
+  }
+
+  /**
+   * Embeddings of an already tokenised, padded batch (rows in batch order), {@code promptLength} tokens of
+   * prompt at the start of each row (0 for none). For callers that tokenise once and embed many times.
+   */
+  public float[][] embed(BatchEncoding batch, int promptLength) {
+    float[] flat;
+    int dim;
+    try (var g = Grad.off()) {
+      Tensor pooled = pool(model.forward(batch, false, null), batch, promptLength);
+      dim = pooled.size(-1);
+      flat = pooled.toFloatArray();
+    }
+    float[][] out = new float[batch.batch()][];
+    for (int i = 0; i < out.length; i++) out[i] = Arrays.copyOfRange(flat, i * dim, (i + 1) * dim);
+    return out;
+  }
+
+  /** The embedding of one text. */
+  public float[] encode(String text) {
+    return encode(List.of(text))[0];
+  }
+
+  /**
+   * The training path: the pooled (and, if the model normalises, normalised) embeddings of one batch as a
+   * [texts, dim] tensor with its graph. With {@code training}, dropout draws from {@code generator}.
+   */
+  public Tensor forward(List<String> texts, String prompt, boolean training, Generator generator) {
+    String pre = prompt == null ? "" : prompt;
+    List<Encoding> rows = new ArrayList<>(texts.size());
+    for (String t : texts) rows.add(tokenizer.encode(pre + t));
+    BatchEncoding batch = tokenizer.pad(rows);
+    return pool(model.forward(batch, training, generator), batch, promptLength(pre));
+  }
+
+  private Tensor pool(Tensor tokens, BatchEncoding batch, int promptLength) {
+    Tensor pooled = pooling.apply(tokens, batch, promptLength);
+    return normalize ? pooled.l2Normalize() : pooled;
+  }
+
+  /**
+   * The tokens a prompt adds at the start of each text, [CLS] included, as sentence-transformers counts
+   * them for pooling without the prompt: the prompt's own encoding less its closing special token.
+   */
+  int promptLength(String prompt) {
+    if (prompt.isEmpty()) return 0;
+    int[] ids = tokenizer.encode(prompt).ids();
+    int n = ids.length;
+    String last = tokenizer.token(ids[n - 1]);
+    boolean special = false;
+    for (var t : tokenizer.addedTokens()) if (t.special() && t.content().equals(last)) special = true;
+    return special ? n - 1 : n;
+  }
+
+  /** How similar two embeddings are, by this model's similarity function (cosine unless configured). */
+  public float similarity(float[] a, float[] b) {
+    return similarity.apply(a, b);
+  }
+
+  public int dimension() {
+    return model.config().hiddenSize();
+  }
+
+  public int batchSize() {
+    return batchSize;
+  }
+
+  public int maxSeqLength() {
+    return maxSeqLength;
+  }
+
+  public WordPieceTokenizer tokenizer() {
+    return tokenizer;
+  }
+
+  public BertModel model() {
+    return model;
+  }
+
+  public Pooling pooling() {
+    return pooling;
+  }
+
+  public boolean normalizes() {
+    return normalize;
+  }
+
+  public Map<String, String> prompts() {
+    return prompts;
+  }
+
+  public String defaultPromptName() {
+    return defaultPromptName;
+  }
+
+  public SimilarityFunction similarityFunction() {
+    return similarity;
+  }
+
+  /** The named parameters of the encoder, for an optimiser. */
+  public Map<String, Tensor> namedParameters() {
+    return model.namedParameters();
+  }
+}

@@ -1,0 +1,190 @@
+package dev.embed4j.model.bert;
+
+import dev.embed4j.engine.Functional;
+import dev.embed4j.engine.Generator;
+import dev.embed4j.engine.Tensor;
+import dev.embed4j.engine.backend.Backends;
+import dev.embed4j.model.tokenizer.BatchEncoding;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+
+/**
+ * The BERT encoder on the engine's ops: word + position + token-type embeddings and LayerNorm, then
+ * {@code numLayers} post-LN transformer layers (multi-head self-attention through the fused attention op,
+ * a GELU feed-forward, each with dropout, a residual and LayerNorm). Its output is the last hidden state,
+ * [batch, seq, hidden].
+ *
+ * <p>Parameters are leaf tensors that require gradients, named as Hugging Face's BertModel names them
+ * ({@code encoder.layer.0.attention.self.query.weight}, ...); Linear weights are [out, in] as in
+ * PyTorch and enter the GEMM transposed by flag, never copied. Activations stay [batch·seq, hidden] so each
+ * projection is one GEMM; query, key and value are one GEMM against their concatenated weights.
+ *
+ * <p>Forward passes only read the parameters, so any number of threads may run them at once. Dropout on
+ * attention probabilities is not applied (the fused attention op has no dropout); hidden-state dropout is.
+ */
+public final class BertModel {
+  private final BertConfig config;
+  private final Map<String, Tensor> params;
+
+  /** Takes {@code weights} (Hugging Face names, no prefix), checking every tensor the config needs. */
+  public BertModel(BertConfig config, Map<String, Tensor> weights) {
+    this.config = config;
+    Map<String, int[]> expected = expectedShapes(config);
+    Map<String, Tensor> p = new LinkedHashMap<>();
+    for (var e : expected.entrySet()) {
+      Tensor t = weights.get(e.getKey());
+      if (t == null) {
+        throw new ModelConfigException("weight '" + e.getKey() + "' " + Arrays.toString(e.getValue())
+            + " is missing (" + weights.size() + " weights given)");
+      }
+      if (!Arrays.equals(t.shape(), e.getValue())) {
+        throw new ModelConfigException("weight '" + e.getKey() + "' has shape " + Arrays.toString(t.shape())
+            + " but the config needs " + Arrays.toString(e.getValue()));
+      }
+      p.put(e.getKey(), t.requiresGrad(true));
+    }
+    this.params = Collections.unmodifiableMap(p);
+  }
+
+  /** A freshly initialised encoder, as BERT initialises one: N(0, 0.02) weights, zero biases, unit LayerNorm. */
+  public static BertModel randomInit(BertConfig config, long seed) {
+    Random r = new Random(seed);
+    Map<String, Tensor> w = new LinkedHashMap<>();
+    for (var e : expectedShapes(config).entrySet()) {
+      float[] d = new float[Tensor.numel(e.getValue())];
+      String n = e.getKey();
+      if (n.endsWith("LayerNorm.weight")) Arrays.fill(d, 1f);
+      else if (!n.endsWith(".bias")) for (int i = 0; i < d.length; i++) d[i] = (float) (0.02 * r.nextGaussian());
+      w.put(n, wrap(d, e.getValue()));
+    }
+    return new BertModel(config, w);
+  }
+
+  static Tensor wrap(float[] d, int[] shape) {
+    return new Tensor(Backends.cpu().upload(d), 0, shape, Tensor.contiguousStrides(shape));
+  }
+
+  /** Every parameter's name and shape, in Hugging Face's order. */
+  public static Map<String, int[]> expectedShapes(BertConfig c) {
+    Map<String, int[]> m = new LinkedHashMap<>();
+    int h = c.hiddenSize(), in = c.intermediateSize();
+    m.put("embeddings.word_embeddings.weight", new int[] {c.vocabSize(), h});
+    m.put("embeddings.position_embeddings.weight", new int[] {c.maxPositions(), h});
+    m.put("embeddings.token_type_embeddings.weight", new int[] {c.typeVocabSize(), h});
+    m.put("embeddings.LayerNorm.weight", new int[] {h});
+    m.put("embeddings.LayerNorm.bias", new int[] {h});
+    for (int l = 0; l < c.numLayers(); l++) {
+      String p = "encoder.layer." + l + ".";
+      for (String qkv : List.of("query", "key", "value")) {
+        m.put(p + "attention.self." + qkv + ".weight", new int[] {h, h});
+        m.put(p + "attention.self." + qkv + ".bias", new int[] {h});
+      }
+      m.put(p + "attention.output.dense.weight", new int[] {h, h});
+      m.put(p + "attention.output.dense.bias", new int[] {h});
+      m.put(p + "attention.output.LayerNorm.weight", new int[] {h});
+      m.put(p + "attention.output.LayerNorm.bias", new int[] {h});
+      m.put(p + "intermediate.dense.weight", new int[] {in, h});
+      m.put(p + "intermediate.dense.bias", new int[] {in});
+      m.put(p + "output.dense.weight", new int[] {h, in});
+      m.put(p + "output.dense.bias", new int[] {h});
+      m.put(p + "output.LayerNorm.weight", new int[] {h});
+      m.put(p + "output.LayerNorm.bias", new int[] {h});
+    }
+    return m;
+  }
+
+  public BertConfig config() {
+    return config;
+  }
+
+  /** The parameters by Hugging Face name, in order; the map is read-only, the tensors are the live ones. */
+  public Map<String, Tensor> namedParameters() {
+    return params;
+  }
+
+  public List<Tensor> parameters() {
+    return new ArrayList<>(params.values());
+  }
+
+  private Tensor p(String name) {
+    return params.get(name);
+  }
+
+  /**
+   * The last hidden state, [batch, seq, hidden], of a padded batch. With {@code training} on, dropout
+   * draws its masks from {@code generator} (which may be null otherwise).
+   */
+  public Tensor forward(BatchEncoding batch, boolean training, Generator generator) {
+    int b = batch.batch(), s = batch.seqLen(), h = config.hiddenSize();
+    if (s > config.maxPositions()) {
+      throw new IllegalArgumentException("sequence of " + s + " tokens is longer than the model's "
+          + config.maxPositions() + " positions; truncate it (the tokenizer's max length)");
+    }
+    for (int id : batch.ids()) {
+      if (id < 0 || id >= config.vocabSize()) {
+        throw new IllegalArgumentException("token id " + id + " is outside the model's vocabulary of " + config.vocabSize());
+      }
+    }
+    int[] positions = new int[s];
+    for (int i = 0; i < s; i++) positions[i] = i;
+    Tensor words = Functional.embedding(p("embeddings.word_embeddings.weight"), batch.ids(), b, s);
+    Tensor types = Functional.embedding(p("embeddings.token_type_embeddings.weight"), batch.typeIds(), b, s);
+    Tensor pos = Functional.embedding(p("embeddings.position_embeddings.weight"), positions, s);
+    Tensor x = words.add(types).add(pos).reshape(b * s, h);
+    x = Functional.layerNorm(x, p("embeddings.LayerNorm.weight"), p("embeddings.LayerNorm.bias"), config.layerNormEps());
+    x = dropout(x, training, generator);
+
+    float[] maskValues = new float[b * s];
+    for (int i = 0; i < maskValues.length; i++) maskValues[i] = batch.attentionMask()[i];
+    Tensor mask = wrap(maskValues, new int[] {b, s});
+    for (int l = 0; l < config.numLayers(); l++) x = layer(l, x, mask, b, s, training, generator);
+    return x.reshape(b, s, h);
+  }
+
+  private Tensor layer(int l, Tensor x, Tensor mask, int b, int s, boolean training, Generator gen) {
+    String p = "encoder.layer." + l + ".";
+    int h = config.hiddenSize(), heads = config.numHeads(), d = config.headDim();
+    Tensor wqkv = Tensor.concat(List.of(p(p + "attention.self.query.weight"), p(p + "attention.self.key.weight"),
+        p(p + "attention.self.value.weight")), 0);
+    Tensor bqkv = Tensor.concat(List.of(p(p + "attention.self.query.bias"), p(p + "attention.self.key.bias"),
+        p(p + "attention.self.value.bias")), 0);
+    Tensor qkv = x.matmul(wqkv.t()).add(bqkv).reshape(b, s, 3, heads, d).permute(2, 0, 3, 1, 4); // [3, b, heads, s, d]
+    Tensor q = qkv.slice(0, 0, 1).reshape(b, heads, s, d);
+    Tensor k = qkv.slice(0, 1, 2).reshape(b, heads, s, d);
+    Tensor v = qkv.slice(0, 2, 3).reshape(b, heads, s, d);
+    Tensor ctx = Functional.attention(q, k, v, mask).permute(0, 2, 1, 3).reshape(b * s, h);
+    Tensor attn = linear(ctx, p + "attention.output.dense");
+    x = Functional.layerNorm(dropout(attn, training, gen).add(x), p(p + "attention.output.LayerNorm.weight"),
+        p(p + "attention.output.LayerNorm.bias"), config.layerNormEps());
+    Tensor inner = activation(linear(x, p + "intermediate.dense"));
+    Tensor out = linear(inner, p + "output.dense");
+    return Functional.layerNorm(dropout(out, training, gen).add(x), p(p + "output.LayerNorm.weight"),
+        p(p + "output.LayerNorm.bias"), config.layerNormEps());
+  }
+
+  private Tensor linear(Tensor x, String name) {
+    return x.matmul(p(name + ".weight").t()).add(p(name + ".bias"));
+  }
+
+  private Tensor activation(Tensor x) {
+    return switch (config.hiddenAct()) {
+      case GELU -> x.gelu();
+      case RELU -> x.relu();
+      case GELU_TANH -> { // 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³)))
+        Tensor inner = x.add(x.mul(x).mul(x).mul(0.044715f)).mul((float) Math.sqrt(2 / Math.PI));
+        yield x.mul(inner.tanh().add(1f)).mul(0.5f);
+      }
+    };
+  }
+
+  private Tensor dropout(Tensor x, boolean training, Generator gen) {
+    if (!training || config.hiddenDropout() == 0f) return x;
+    if (gen == null) throw new IllegalArgumentException("training mode needs a Generator for dropout");
+    return Functional.dropout(x, config.hiddenDropout(), gen);
+  }
+}

@@ -1,0 +1,144 @@
+package dev.embed4j.model.cli;
+
+import dev.embed4j.model.SentenceEncoder;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * The command line: {@code embed4j <command> [options]}. Commands: {@code encode}. Each prints its usage
+ * with {@code --help}. Exit status 0 on success, 2 for a usage error, 1 when the work failed.
+ */
+public final class Main {
+  private Main() {}
+
+  public static void main(String[] args) {
+    int status = run(args, System.out, System.err);
+    System.out.flush();
+    if (status != 0) System.exit(status);
+  }
+
+  static final String USAGE = """
+      usage: embed4j <command> [options]
+
+      commands:
+        encode    embed texts with a sentence-embedding model, one JSON array per line
+
+      Run 'embed4j <command> --help' for a command's options.
+      """;
+
+  /** Runs a command line; returns the exit status. */
+  public static int run(String[] args, PrintStream out, PrintStream err) {
+    if (args.length == 0 || args[0].equals("--help") || args[0].equals("-h") || args[0].equals("help")) {
+      (args.length == 0 ? err : out).print(USAGE);
+      return args.length == 0 ? 2 : 0;
+    }
+    String[] rest = Arrays.copyOfRange(args, 1, args.length);
+    try {
+      return switch (args[0]) {
+        case "encode" -> Encode.run(rest, out, err);
+        default -> {
+          err.println("embed4j: unknown command '" + args[0] + "'");
+          err.print(USAGE);
+          yield 2;
+        }
+      };
+    } catch (UsageException e) {
+      err.println("embed4j " + args[0] + ": " + e.getMessage());
+      err.println("Run 'embed4j " + args[0] + " --help' for its options.");
+      return 2;
+    } catch (IOException | RuntimeException e) {
+      err.println("embed4j " + args[0] + ": " + e);
+      return 1;
+    }
+  }
+
+  static final class UsageException extends RuntimeException {
+    UsageException(String message) {
+      super(message);
+    }
+  }
+
+  /** {@code encode [--model PATH] [--prompt P] [--batch-size N] [TEXT...]}. */
+  static final class Encode {
+    static final String HELP = """
+        usage: embed4j encode [--model PATH] [--prompt P] [--batch-size N] [TEXT...]
+
+        Embeds each TEXT, or each line of standard input when no TEXT is given, and writes one JSON
+        array of floats per text, one per line, in input order.
+
+        options:
+          --model PATH       a sentence-transformers model folder (default: all-MiniLM-L6-v2, imported
+                             on first use into the user cache directory)
+          --prompt P         text put before every input (e.g. "query: ")
+          --batch-size N     texts per forward pass (default 32)
+          --help             this message
+        """;
+
+    static int run(String[] args, PrintStream out, PrintStream err) throws IOException {
+      String model = null, prompt = null;
+      int batch = SentenceEncoder.DEFAULT_BATCH_SIZE;
+      List<String> texts = new ArrayList<>();
+      boolean options = true;
+      for (int i = 0; i < args.length; i++) {
+        String a = args[i];
+        if (options && a.startsWith("--")) {
+          switch (a) {
+            case "--help" -> {
+              out.print(HELP);
+              return 0;
+            }
+            case "--" -> options = false;
+            case "--model" -> model = value(args, ++i, a);
+            case "--prompt" -> prompt = value(args, ++i, a);
+            case "--batch-size" -> {
+              String v = value(args, ++i, a);
+              try {
+                batch = Integer.parseInt(v);
+              } catch (NumberFormatException e) {
+                throw new UsageException("--batch-size needs a positive integer, got '" + v + "'");
+              }
+              if (batch < 1) throw new UsageException("--batch-size needs a positive integer, got " + batch);
+            }
+            default -> throw new UsageException("unknown option " + a);
+          }
+        } else {
+          texts.add(a);
+        }
+      }
+      if (texts.isEmpty()) {
+        BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+        for (String line; (line = in.readLine()) != null; ) texts.add(line);
+      }
+      SentenceEncoder enc = (model == null ? SentenceEncoder.defaultModel() : SentenceEncoder.load(Path.of(model)))
+          .withBatchSize(batch);
+      // encode in slices so a long stdin stream prints as it goes and holds only one slice's embeddings
+      int slice = Math.max(batch * 8, 256);
+      StringBuilder sb = new StringBuilder();
+      for (int from = 0; from < texts.size(); from += slice) {
+        float[][] e = enc.encode(texts.subList(from, Math.min(texts.size(), from + slice)), prompt);
+        for (float[] v : e) {
+          sb.setLength(0);
+          sb.append('[');
+          for (int d = 0; d < v.length; d++) {
+            if (d > 0) sb.append(',');
+            sb.append(v[d]);
+          }
+          out.println(sb.append(']'));
+        }
+      }
+      return 0;
+    }
+
+    private static String value(String[] args, int i, String option) {
+      if (i >= args.length) throw new UsageException(option + " needs a value");
+      return args[i];
+    }
+  }
+}

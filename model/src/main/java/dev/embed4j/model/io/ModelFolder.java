@@ -1,0 +1,208 @@
+package dev.embed4j.model.io;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.embed4j.engine.Tensor;
+import dev.embed4j.model.SentenceEncoder;
+import dev.embed4j.model.SimilarityFunction;
+import dev.embed4j.model.bert.BertConfig;
+import dev.embed4j.model.bert.BertModel;
+import dev.embed4j.model.bert.ModelConfigException;
+import dev.embed4j.model.bert.Pooling;
+import dev.embed4j.model.tokenizer.WordPieceTokenizer;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * A model folder in the sentence-transformers layout, read and written:
+ *
+ * <pre>
+ * modules.json                      0: Transformer (path ""), 1: Pooling (1_Pooling), 2: Normalize (2_Normalize)
+ * config.json, model.safetensors    the BERT encoder (weights named as Hugging Face's BertModel names them)
+ * tokenizer.json, tokenizer_config.json, vocab.txt, special_tokens_map.json
+ * sentence_bert_config.json         max_seq_length
+ * 1_Pooling/config.json             pooling mode, include_prompt
+ * 2_Normalize/                      present when embeddings are normalised
+ * config_sentence_transformers.json prompts, default_prompt_name, similarity_fn_name
+ * </pre>
+ *
+ * A plain Hugging Face BERT folder (no modules.json) loads with mean pooling and no normalisation, as
+ * sentence-transformers loads one. Weights may carry a {@code bert.} prefix and LayerNorm's old
+ * {@code gamma}/{@code beta} names; tensors the encoder does not use (the pooler, MLM heads) are skipped.
+ */
+public final class ModelFolder {
+  private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+  private ModelFolder() {}
+
+  public static SentenceEncoder load(Path dir) throws IOException {
+    if (!Files.isDirectory(dir)) throw new NoSuchFileException(dir.toString(), null, "not a model folder");
+    Path transformerDir = dir, poolingDir = null;
+    boolean normalize = false, sawModules = false;
+    Path modules = dir.resolve("modules.json");
+    if (Files.exists(modules)) {
+      sawModules = true;
+      for (JsonNode m : readJson(modules)) {
+        String type = m.path("type").asText(""), path = m.path("path").asText("");
+        if (type.endsWith(".Transformer")) transformerDir = dir.resolve(path);
+        else if (type.endsWith(".Pooling")) poolingDir = dir.resolve(path);
+        else if (type.endsWith(".Normalize")) normalize = true;
+        else throw new ModelConfigException(modules + ": module '" + type + "' is not supported (Transformer, Pooling, Normalize are)");
+      }
+    }
+    BertConfig config = BertConfig.read(transformerDir.resolve("config.json"));
+    Path weightsFile = transformerDir.resolve("model.safetensors");
+    if (!Files.exists(weightsFile)) {
+      String hint = Files.exists(transformerDir.resolve("pytorch_model.bin"))
+          ? "only pytorch_model.bin is there; convert it to safetensors (transformers' save_pretrained does)"
+          : "no weights file";
+      throw new NoSuchFileException(weightsFile.toString(), null, hint);
+    }
+    Map<String, int[]> expected = BertModel.expectedShapes(config);
+    Map<String, Tensor> weights = new HashMap<>();
+    SafeTensors.read(weightsFile, (name, t) -> {
+      String n = hfName(name);
+      if (expected.containsKey(n)) weights.put(n, t);
+    });
+    BertModel model;
+    try {
+      model = new BertModel(config, weights);
+    } catch (ModelConfigException e) {
+      throw new ModelConfigException(weightsFile + ": " + e.getMessage());
+    }
+    WordPieceTokenizer tokenizer = WordPieceTokenizer.load(transformerDir);
+
+    int maxSeq = Math.min(config.maxPositions(), tokenizer.maxLength() > 0 ? tokenizer.maxLength() : 512);
+    Path stConfig = transformerDir.resolve("sentence_bert_config.json");
+    if (Files.exists(stConfig)) {
+      JsonNode c = readJson(stConfig);
+      if (c.path("max_seq_length").canConvertToInt()) maxSeq = c.get("max_seq_length").asInt();
+    }
+
+    Pooling pooling = Pooling.mean();
+    if (poolingDir != null) pooling = readPooling(poolingDir.resolve("config.json"));
+    else if (sawModules) throw new ModelConfigException(modules + ": no Pooling module");
+
+    Map<String, String> prompts = new LinkedHashMap<>();
+    String defaultPrompt = null;
+    SimilarityFunction sim = SimilarityFunction.COSINE;
+    Path stc = dir.resolve("config_sentence_transformers.json");
+    if (Files.exists(stc)) {
+      JsonNode c = readJson(stc);
+      c.path("prompts").properties().forEach(e -> prompts.put(e.getKey(), e.getValue().asText()));
+      if (c.path("default_prompt_name").isTextual()) defaultPrompt = c.get("default_prompt_name").asText();
+      if (c.path("similarity_fn_name").isTextual()) sim = SimilarityFunction.of(c.get("similarity_fn_name").asText());
+    }
+    return new SentenceEncoder(tokenizer, model, pooling, normalize, maxSeq, prompts, defaultPrompt, sim);
+  }
+
+  /** A checkpoint's tensor name as BertModel names it: no {@code bert.} prefix, LayerNorm weight/bias. */
+  static String hfName(String name) {
+    String n = name.startsWith("bert.") ? name.substring(5) : name;
+    if (n.endsWith("LayerNorm.gamma")) n = n.substring(0, n.length() - 5) + "weight";
+    else if (n.endsWith("LayerNorm.beta")) n = n.substring(0, n.length() - 4) + "bias";
+    return n;
+  }
+
+  private static Pooling readPooling(Path file) throws IOException {
+    JsonNode c = readJson(file);
+    boolean cls = c.path("pooling_mode_cls_token").asBoolean(false);
+    boolean mean = c.path("pooling_mode_mean_tokens").asBoolean(false);
+    boolean max = c.path("pooling_mode_max_tokens").asBoolean(false);
+    for (String unsupported : new String[] {"pooling_mode_mean_sqrt_len_tokens", "pooling_mode_weightedmean_tokens",
+        "pooling_mode_lasttoken"}) {
+      if (c.path(unsupported).asBoolean(false)) throw new ModelConfigException(file + ": " + unsupported + " is not supported");
+    }
+    if ((cls ? 1 : 0) + (mean ? 1 : 0) + (max ? 1 : 0) != 1) {
+      throw new ModelConfigException(file + ": exactly one of pooling_mode_cls_token, pooling_mode_mean_tokens and "
+          + "pooling_mode_max_tokens must be true (concatenated poolings are not supported)");
+    }
+    Pooling.Mode mode = cls ? Pooling.Mode.CLS : mean ? Pooling.Mode.MEAN : Pooling.Mode.MAX;
+    return new Pooling(mode, c.path("include_prompt").asBoolean(true));
+  }
+
+  /** Writes every file of the layout; an existing folder's files of the same names are replaced. */
+  public static void save(SentenceEncoder enc, Path dir) throws IOException {
+    Files.createDirectories(dir);
+    BertModel model = enc.model();
+    write(dir.resolve("config.json"), model.config().toJson());
+    SafeTensors.write(dir.resolve("model.safetensors"), model.namedParameters(), Map.of("format", "pt"));
+
+    WordPieceTokenizer tok = enc.tokenizer();
+    write(dir.resolve("tokenizer.json"), tok.toTokenizerJson());
+    Files.write(dir.resolve("vocab.txt"), tok.vocabInOrder(), StandardCharsets.UTF_8);
+    ObjectNode specials = JSON.createObjectNode();
+    Map<String, String> roles = Map.of("[CLS]", "cls_token", "[SEP]", "sep_token", "[PAD]", "pad_token",
+        "[UNK]", "unk_token", "[MASK]", "mask_token");
+    for (var t : tok.addedTokens()) if (roles.containsKey(t.content())) specials.put(roles.get(t.content()), t.content());
+    write(dir.resolve("special_tokens_map.json"), specials);
+    ObjectNode tc = JSON.createObjectNode();
+    tc.put("clean_up_tokenization_spaces", true);
+    specials.properties().forEach(e -> tc.set(e.getKey(), e.getValue()));
+    tc.put("do_basic_tokenize", true);
+    tc.put("do_lower_case", tok.normalizer() == null || tok.normalizer().lowercase());
+    tc.put("model_max_length", enc.maxSeqLength());
+    tc.put("never_split", (String) null);
+    if (tok.normalizer() == null || tok.normalizer().stripAccents() == null) tc.putNull("strip_accents");
+    else tc.put("strip_accents", tok.normalizer().stripAccents());
+    tc.put("tokenize_chinese_chars", tok.normalizer() == null || tok.normalizer().handleChineseChars());
+    tc.put("tokenizer_class", "BertTokenizer");
+    write(dir.resolve("tokenizer_config.json"), tc);
+
+    ArrayNode modules = JSON.createArrayNode();
+    modules.addObject().put("idx", 0).put("name", "0").put("path", "").put("type", "sentence_transformers.models.Transformer");
+    modules.addObject().put("idx", 1).put("name", "1").put("path", "1_Pooling").put("type", "sentence_transformers.models.Pooling");
+    if (enc.normalizes()) {
+      modules.addObject().put("idx", 2).put("name", "2").put("path", "2_Normalize").put("type", "sentence_transformers.models.Normalize");
+      Files.createDirectories(dir.resolve("2_Normalize"));
+    }
+    write(dir.resolve("modules.json"), modules);
+    ObjectNode sb = JSON.createObjectNode();
+    sb.put("max_seq_length", enc.maxSeqLength());
+    sb.put("do_lower_case", false);
+    write(dir.resolve("sentence_bert_config.json"), sb);
+
+    Files.createDirectories(dir.resolve("1_Pooling"));
+    Pooling p = enc.pooling();
+    ObjectNode pc = JSON.createObjectNode();
+    pc.put("word_embedding_dimension", model.config().hiddenSize());
+    pc.put("pooling_mode_cls_token", p.mode() == Pooling.Mode.CLS);
+    pc.put("pooling_mode_mean_tokens", p.mode() == Pooling.Mode.MEAN);
+    pc.put("pooling_mode_max_tokens", p.mode() == Pooling.Mode.MAX);
+    pc.put("pooling_mode_mean_sqrt_len_tokens", false);
+    pc.put("pooling_mode_weightedmean_tokens", false);
+    pc.put("pooling_mode_lasttoken", false);
+    pc.put("include_prompt", p.includePrompt());
+    write(dir.resolve("1_Pooling").resolve("config.json"), pc);
+
+    ObjectNode st = JSON.createObjectNode();
+    st.putObject("__version__").put("sentence_transformers", "3.0.1").put("embed4j", "0.1.0");
+    ObjectNode pr = st.putObject("prompts");
+    enc.prompts().forEach(pr::put);
+    if (enc.defaultPromptName() == null) st.putNull("default_prompt_name");
+    else st.put("default_prompt_name", enc.defaultPromptName());
+    st.put("similarity_fn_name", enc.similarityFunction().stName);
+    write(dir.resolve("config_sentence_transformers.json"), st);
+  }
+
+  private static void write(Path file, JsonNode node) throws IOException {
+    JSON.writeValue(file.toFile(), node);
+  }
+
+  private static JsonNode readJson(Path file) throws IOException {
+    try {
+      return JSON.readTree(file.toFile());
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new ModelConfigException(file + ": not valid JSON: " + e.getOriginalMessage());
+    }
+  }
+}

@@ -1,0 +1,438 @@
+package dev.embed4j.model.tokenizer;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A BERT WordPiece tokenizer that produces exactly what the Hugging Face tokenizers library produces for
+ * the same {@code tokenizer.json}: added (special) tokens are cut out of the raw text first, each other
+ * span is normalised ({@link BertNormalizer}), split into words ({@link BertPreTokenizer}), the words into
+ * pieces ({@link WordPiece}); then the result is truncated ({@link Truncation}) and wrapped in the special
+ * tokens ({@link PostProcessorTemplate}). Immutable, so one instance serves any number of threads.
+ *
+ * <p>Supported: normaliser BertNormalizer or none, pre-tokeniser BertPreTokenizer, model WordPiece,
+ * post-processor TemplateProcessing, BertProcessing or none, added tokens that match the raw text
+ * ({@code normalized: false}, BERT's case). Padding is to the longest text of a batch, on the right,
+ * whatever the file says, as sentence-transformers pads.
+ */
+public final class WordPieceTokenizer {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  /** An added token: cut out of the raw text and mapped straight to its id. */
+  public record AddedToken(String content, int id, boolean special) {}
+
+  private final BertNormalizer normalizer;
+  private final WordPiece model;
+  private final List<AddedToken> added; // longest first, for leftmost-longest matching
+  private final String addedFirstChars;
+  private final PostProcessorTemplate template;
+  private final Truncation truncation; // null: none
+  private final int padId;
+  private final String[] idToToken;
+  private final JsonNode source; // the tokenizer.json this came from, written back unchanged on save
+
+  public WordPieceTokenizer(BertNormalizer normalizer, WordPiece model, List<AddedToken> added,
+      PostProcessorTemplate template, Truncation truncation, int padId) {
+    this(normalizer, model, added, template, truncation, padId, null);
+  }
+
+  private WordPieceTokenizer(BertNormalizer normalizer, WordPiece model, List<AddedToken> added,
+      PostProcessorTemplate template, Truncation truncation, int padId, JsonNode source) {
+    this.normalizer = normalizer;
+    this.model = model;
+    List<AddedToken> sorted = new ArrayList<>(added);
+    sorted.removeIf(t -> t.content().isEmpty());
+    sorted.sort(Comparator.comparingInt((AddedToken t) -> t.content().length()).reversed());
+    this.added = List.copyOf(sorted);
+    StringBuilder first = new StringBuilder();
+    for (AddedToken t : sorted) if (first.indexOf(t.content().substring(0, 1)) < 0) first.append(t.content().charAt(0));
+    this.addedFirstChars = first.toString();
+    this.template = template;
+    this.truncation = truncation;
+    this.padId = padId;
+    int size = 0;
+    for (int id : model.vocab().values()) size = Math.max(size, id + 1);
+    for (AddedToken t : added) size = Math.max(size, t.id() + 1);
+    idToToken = new String[size];
+    model.vocab().forEach((tok, id) -> idToToken[id] = tok);
+    for (AddedToken t : added) idToToken[t.id()] = t.content();
+    this.source = source;
+  }
+
+  // ---- loading ------------------------------------------------------------------------------------------
+
+  /** From a {@code tokenizer.json} file, or from a folder with {@code tokenizer.json} or only {@code vocab.txt}. */
+  public static WordPieceTokenizer load(Path path) throws IOException {
+    if (Files.isDirectory(path)) {
+      Path json = path.resolve("tokenizer.json");
+      if (Files.exists(json)) return fromTokenizerJson(json);
+      Path vocab = path.resolve("vocab.txt");
+      if (!Files.exists(vocab)) {
+        throw new NoSuchFileException(path.toString(), null, "neither tokenizer.json nor vocab.txt in this folder");
+      }
+      boolean lower = true;
+      Path config = path.resolve("tokenizer_config.json");
+      if (Files.exists(config)) {
+        JsonNode c = readJson(config);
+        if (c.has("do_lower_case")) lower = c.get("do_lower_case").asBoolean(true);
+      }
+      return fromVocab(vocab, lower);
+    }
+    return path.getFileName().toString().endsWith(".txt") ? fromVocab(path, true) : fromTokenizerJson(path);
+  }
+
+  /** A BERT tokenizer from a {@code vocab.txt} (one token a line, the id is the line number). */
+  public static WordPieceTokenizer fromVocab(Path vocabTxt, boolean lowercase) throws IOException {
+    List<String> lines = Files.readAllLines(vocabTxt, StandardCharsets.UTF_8);
+    Map<String, Integer> vocab = new LinkedHashMap<>();
+    for (int i = 0; i < lines.size(); i++) {
+      String tok = lines.get(i);
+      if (tok.endsWith("\r")) tok = tok.substring(0, tok.length() - 1);
+      vocab.putIfAbsent(tok, i);
+    }
+    if (!vocab.containsKey("[UNK]")) {
+      throw new TokenizerFormatException(vocabTxt + ": no [UNK] token among its " + vocab.size()
+          + " entries; a BERT vocabulary needs one for words it cannot split");
+    }
+    for (String special : List.of("[CLS]", "[SEP]")) {
+      if (!vocab.containsKey(special)) throw new TokenizerFormatException(vocabTxt + ": no " + special + " token");
+    }
+    List<AddedToken> added = new ArrayList<>();
+    for (String s : List.of("[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]")) {
+      if (vocab.containsKey(s)) added.add(new AddedToken(s, vocab.get(s), true));
+    }
+    WordPiece wp = new WordPiece(vocab, "[UNK]", "##", 100);
+    return new WordPieceTokenizer(new BertNormalizer(true, true, null, lowercase), wp, added,
+        PostProcessorTemplate.bert("[CLS]", vocab.get("[CLS]"), "[SEP]", vocab.get("[SEP]")), null,
+        vocab.getOrDefault("[PAD]", 0));
+  }
+
+  public static WordPieceTokenizer fromTokenizerJson(Path file) throws IOException {
+    return fromTokenizerJson(readJson(file), file.toString());
+  }
+
+  /** From a parsed tokenizer.json; {@code where} names it in errors. */
+  public static WordPieceTokenizer fromTokenizerJson(JsonNode root, String where) {
+    JsonNode m = root.path("model");
+    String type = m.path("type").asText("");
+    if (!type.equals("WordPiece")) {
+      throw new TokenizerFormatException(where + ": model type '" + type + "' is not supported; only WordPiece (BERT) is");
+    }
+    JsonNode v = m.path("vocab");
+    if (!v.isObject() || v.isEmpty()) throw new TokenizerFormatException(where + ": model.vocab is missing or empty");
+    Map<String, Integer> vocab = new HashMap<>(v.size() * 2);
+    v.properties().forEach(e -> vocab.put(e.getKey(), e.getValue().asInt()));
+    String unk = m.path("unk_token").asText("[UNK]");
+    if (!vocab.containsKey(unk)) {
+      throw new TokenizerFormatException(where + ": the vocabulary has no unknown token '" + unk + "' (model.unk_token)");
+    }
+    WordPiece wp = new WordPiece(vocab, unk, m.path("continuing_subword_prefix").asText("##"),
+        m.path("max_input_chars_per_word").asInt(100));
+
+    BertNormalizer normalizer = null;
+    JsonNode n = root.path("normalizer");
+    if (!n.isNull() && !n.isMissingNode()) {
+      String nt = n.path("type").asText("");
+      if (!nt.equals("BertNormalizer")) {
+        throw new TokenizerFormatException(where + ": normalizer '" + nt + "' is not supported; only BertNormalizer is");
+      }
+      JsonNode sa = n.path("strip_accents");
+      normalizer = new BertNormalizer(n.path("clean_text").asBoolean(true), n.path("handle_chinese_chars").asBoolean(true),
+          sa.isBoolean() ? sa.asBoolean() : null, n.path("lowercase").asBoolean(true));
+    }
+    JsonNode p = root.path("pre_tokenizer");
+    if (!p.isNull() && !p.isMissingNode() && !p.path("type").asText("").equals("BertPreTokenizer")) {
+      throw new TokenizerFormatException(where + ": pre_tokenizer '" + p.path("type").asText("")
+          + "' is not supported; only BertPreTokenizer is");
+    }
+
+    List<AddedToken> added = new ArrayList<>();
+    for (JsonNode t : root.path("added_tokens")) {
+      if (t.path("normalized").asBoolean(false)) continue; // matched after normalisation: WordPiece finds them anyway
+      added.add(new AddedToken(t.path("content").asText(), t.path("id").asInt(), t.path("special").asBoolean(false)));
+    }
+
+    PostProcessorTemplate template = readTemplate(root.path("post_processor"), where);
+    Truncation truncation = null;
+    JsonNode tr = root.path("truncation");
+    if (tr.isObject()) {
+      Truncation.Strategy s = switch (tr.path("strategy").asText("LongestFirst")) {
+        case "OnlyFirst" -> Truncation.Strategy.ONLY_FIRST;
+        case "OnlySecond" -> Truncation.Strategy.ONLY_SECOND;
+        default -> Truncation.Strategy.LONGEST_FIRST;
+      };
+      truncation = new Truncation(tr.path("max_length").asInt(512), s, tr.path("direction").asText("Right").equals("Left"));
+    }
+    int padId = root.path("padding").path("pad_id").asInt(vocab.getOrDefault("[PAD]", 0));
+    return new WordPieceTokenizer(normalizer, wp, added, template, truncation, padId, root);
+  }
+
+  private static PostProcessorTemplate readTemplate(JsonNode pp, String where) {
+    if (pp.isNull() || pp.isMissingNode()) return PostProcessorTemplate.none();
+    String type = pp.path("type").asText("");
+    switch (type) {
+      case "BertProcessing" -> {
+        JsonNode cls = pp.path("cls"), sep = pp.path("sep");
+        return PostProcessorTemplate.bert(cls.get(0).asText(), cls.get(1).asInt(), sep.get(0).asText(), sep.get(1).asInt());
+      }
+      case "TemplateProcessing" -> {
+        Map<String, int[]> specials = new HashMap<>();
+        pp.path("special_tokens").properties().forEach(e -> {
+          JsonNode ids = e.getValue().path("ids");
+          int[] a = new int[ids.size()];
+          for (int i = 0; i < a.length; i++) a[i] = ids.get(i).asInt();
+          specials.put(e.getKey(), a);
+        });
+        return new PostProcessorTemplate(readPieces(pp.path("single"), specials, where),
+            readPieces(pp.path("pair"), specials, where));
+      }
+      default -> throw new TokenizerFormatException(where + ": post_processor '" + type
+          + "' is not supported; TemplateProcessing and BertProcessing are");
+    }
+  }
+
+  private static List<PostProcessorTemplate.Piece> readPieces(JsonNode arr, Map<String, int[]> specials, String where) {
+    List<PostProcessorTemplate.Piece> out = new ArrayList<>();
+    for (JsonNode e : arr) {
+      if (e.has("SpecialToken")) {
+        String id = e.get("SpecialToken").path("id").asText();
+        int[] ids = specials.get(id);
+        if (ids == null) throw new TokenizerFormatException(where + ": template token '" + id + "' is not in special_tokens");
+        out.add(new PostProcessorTemplate.Piece(id, ids, '\0', e.get("SpecialToken").path("type_id").asInt()));
+      } else if (e.has("Sequence")) {
+        String id = e.get("Sequence").path("id").asText("A");
+        out.add(PostProcessorTemplate.Piece.sequence(id.equals("B") ? 'B' : 'A', e.get("Sequence").path("type_id").asInt()));
+      } else {
+        throw new TokenizerFormatException(where + ": unknown template piece " + e);
+      }
+    }
+    return List.copyOf(out);
+  }
+
+  static JsonNode readJson(Path file) throws IOException {
+    try {
+      return JSON.readTree(file.toFile());
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new TokenizerFormatException(file + ": not valid JSON: " + e.getOriginalMessage(), e);
+    }
+  }
+
+  // ---- configuration --------------------------------------------------------------------------------------
+
+  /** The same tokenizer truncating to {@code maxLength} tokens (special tokens included), from the right. */
+  public WordPieceTokenizer withMaxLength(int maxLength) {
+    Truncation t = truncation == null ? Truncation.right(maxLength)
+        : new Truncation(maxLength, truncation.strategy(), truncation.fromLeft());
+    return new WordPieceTokenizer(normalizer, model, added, template, t, padId, source);
+  }
+
+  /** The same tokenizer without truncation. */
+  public WordPieceTokenizer withoutTruncation() {
+    return new WordPieceTokenizer(normalizer, model, added, template, null, padId, source);
+  }
+
+  /** The truncation length, or 0 when texts are not truncated. */
+  public int maxLength() {
+    return truncation == null ? 0 : truncation.maxLength();
+  }
+
+  public int vocabSize() {
+    return idToToken.length;
+  }
+
+  public int padId() {
+    return padId;
+  }
+
+  public BertNormalizer normalizer() {
+    return normalizer;
+  }
+
+  public WordPiece model() {
+    return model;
+  }
+
+  /** The token of an id, or null for an id outside the vocabulary. */
+  public String token(int id) {
+    return id >= 0 && id < idToToken.length ? idToToken[id] : null;
+  }
+
+  // ---- encoding -----------------------------------------------------------------------------------------
+
+  /** The ids of {@code text}'s tokens, without special tokens and without truncation. */
+  public int[] tokenize(String text) {
+    IntList out = new IntList();
+    tokenizeInto(text, out);
+    return out.toArray();
+  }
+
+  /** The token strings of {@code text}, without special tokens (for inspection). */
+  public List<String> tokens(String text) {
+    List<String> out = new ArrayList<>();
+    for (int id : tokenize(text)) out.add(idToToken[id]);
+    return out;
+  }
+
+  public Encoding encode(String text) {
+    return encode(text, null);
+  }
+
+  /** A pair of texts ({@code second} may be null), truncated and wrapped in the special tokens. */
+  public Encoding encode(String first, String second) {
+    int[] a = tokenize(first), b = second == null ? null : tokenize(second);
+    if (truncation != null) {
+      int[][] cut = truncation.apply(a, b, template.added(b != null));
+      a = cut[0];
+      b = cut[1];
+    }
+    return template.apply(a, b);
+  }
+
+  /** The texts encoded and padded on the right to the longest of them. */
+  public BatchEncoding encodeBatch(List<String> texts) {
+    List<Encoding> rows = new ArrayList<>(texts.size());
+    for (String t : texts) rows.add(encode(t));
+    return pad(rows);
+  }
+
+  /** Pads encodings on the right, with this tokenizer's pad id, to the longest of them. */
+  public BatchEncoding pad(List<Encoding> rows) {
+    int seq = 0;
+    for (Encoding e : rows) seq = Math.max(seq, e.length());
+    int b = rows.size();
+    int[] ids = new int[b * seq], types = new int[b * seq], mask = new int[b * seq], lengths = new int[b];
+    if (padId != 0) java.util.Arrays.fill(ids, padId);
+    for (int i = 0; i < b; i++) {
+      Encoding e = rows.get(i);
+      System.arraycopy(e.ids(), 0, ids, i * seq, e.length());
+      System.arraycopy(e.typeIds(), 0, types, i * seq, e.length());
+      System.arraycopy(e.attentionMask(), 0, mask, i * seq, e.length());
+      lengths[i] = e.length();
+    }
+    return new BatchEncoding(b, seq, ids, types, mask, lengths);
+  }
+
+  private void tokenizeInto(String text, IntList out) {
+    if (added.isEmpty()) {
+      tokenizeSpan(text, out);
+      return;
+    }
+    int start = 0;
+    for (int i = 0; i < text.length(); i++) {
+      if (addedFirstChars.indexOf(text.charAt(i)) < 0) continue;
+      for (AddedToken t : added) {
+        if (text.startsWith(t.content(), i)) {
+          if (i > start) tokenizeSpan(text.substring(start, i), out);
+          out.add(t.id());
+          i += t.content().length() - 1;
+          start = i + 1;
+          break;
+        }
+      }
+    }
+    if (start < text.length()) tokenizeSpan(text.substring(start), out);
+  }
+
+  private void tokenizeSpan(String span, IntList out) {
+    String s = normalizer == null ? span : normalizer.normalize(span);
+    BertPreTokenizer.split(s, word -> model.tokenize(word, out));
+  }
+
+  // ---- saving -------------------------------------------------------------------------------------------
+
+  /** The tokenizer.json this was read from, or one written for it (vocab.txt-only tokenizers). */
+  public JsonNode toTokenizerJson() {
+    if (source != null) return source;
+    ObjectNode root = JSON.createObjectNode();
+    root.put("version", "1.0");
+    if (truncation == null) root.putNull("truncation");
+    else {
+      ObjectNode t = root.putObject("truncation");
+      t.put("direction", truncation.fromLeft() ? "Left" : "Right");
+      t.put("max_length", truncation.maxLength());
+      t.put("strategy", switch (truncation.strategy()) {
+        case LONGEST_FIRST -> "LongestFirst";
+        case ONLY_FIRST -> "OnlyFirst";
+        case ONLY_SECOND -> "OnlySecond";
+      });
+      t.put("stride", 0);
+    }
+    root.putNull("padding");
+    ArrayNode at = root.putArray("added_tokens");
+    List<AddedToken> byId = new ArrayList<>(added);
+    byId.sort(Comparator.comparingInt(AddedToken::id));
+    for (AddedToken a : byId) {
+      ObjectNode o = at.addObject();
+      o.put("id", a.id()).put("content", a.content()).put("single_word", false).put("lstrip", false)
+          .put("rstrip", false).put("normalized", false).put("special", a.special());
+    }
+    if (normalizer == null) root.putNull("normalizer");
+    else {
+      ObjectNode n = root.putObject("normalizer");
+      n.put("type", "BertNormalizer").put("clean_text", normalizer.cleanText())
+          .put("handle_chinese_chars", normalizer.handleChineseChars());
+      if (normalizer.stripAccents() == null) n.putNull("strip_accents");
+      else n.put("strip_accents", normalizer.stripAccents());
+      n.put("lowercase", normalizer.lowercase());
+    }
+    root.putObject("pre_tokenizer").put("type", "BertPreTokenizer");
+    ObjectNode pp = root.putObject("post_processor");
+    pp.put("type", "TemplateProcessing");
+    writePieces(pp.putArray("single"), template.single());
+    writePieces(pp.putArray("pair"), template.pair());
+    ObjectNode st = pp.putObject("special_tokens");
+    for (List<PostProcessorTemplate.Piece> list : List.of(template.single(), template.pair())) {
+      for (PostProcessorTemplate.Piece p : list) {
+        if (p.ids() == null) continue;
+        ObjectNode o = st.putObject(p.token());
+        o.put("id", p.token());
+        ArrayNode ids = o.putArray("ids");
+        ArrayNode toks = o.putArray("tokens");
+        for (int id : p.ids()) {
+          ids.add(id);
+          toks.add(idToToken[id]);
+        }
+      }
+    }
+    ObjectNode dec = root.putObject("decoder");
+    dec.put("type", "WordPiece").put("prefix", model.prefix()).put("cleanup", true);
+    ObjectNode m = root.putObject("model");
+    m.put("type", "WordPiece").put("unk_token", idToToken[model.unkId()])
+        .put("continuing_subword_prefix", model.prefix()).put("max_input_chars_per_word", model.maxInputCharsPerWord());
+    ObjectNode vocab = m.putObject("vocab");
+    for (int id = 0; id < idToToken.length; id++) if (idToToken[id] != null && model.vocab().containsKey(idToToken[id])) vocab.put(idToToken[id], id);
+    return root;
+  }
+
+  private static void writePieces(ArrayNode arr, List<PostProcessorTemplate.Piece> pieces) {
+    for (PostProcessorTemplate.Piece p : pieces) {
+      if (p.ids() != null) arr.addObject().putObject("SpecialToken").put("id", p.token()).put("type_id", p.typeId());
+      else arr.addObject().putObject("Sequence").put("id", String.valueOf(p.sequence())).put("type_id", p.typeId());
+    }
+  }
+
+  /** The vocabulary in id order, one token a line, as vocab.txt holds it. */
+  public List<String> vocabInOrder() {
+    List<String> out = new ArrayList<>(idToToken.length);
+    for (String t : idToToken) out.add(t == null ? "[unused]" : t);
+    return out;
+  }
+
+  /** The added tokens (specials first), for tokenizer_config.json and special_tokens_map.json. */
+  public List<AddedToken> addedTokens() {
+    return added;
+  }
+}

@@ -1,0 +1,175 @@
+package dev.embed4j.model;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.embed4j.engine.Generator;
+import dev.embed4j.engine.Grad;
+import dev.embed4j.engine.Tensor;
+import dev.embed4j.model.bert.BertModel;
+import dev.embed4j.model.bert.Pooling;
+import dev.embed4j.model.tokenizer.BatchEncoding;
+import dev.embed4j.model.tokenizer.Encoding;
+import java.lang.management.ManagementFactory;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.junit.jupiter.api.Test;
+
+class SentenceEncoderTest {
+  static final List<String> TEXTS = List.of("the cat sat on the mat", "a kitten", "stock markets fell sharply today",
+      "", "Ünïcödé 中文 😀", "one two three four five six seven eight nine ten eleven twelve");
+
+  @Test
+  void meanPoolingLeavesThePromptOutWhenAsked() throws Exception {
+    SentenceEncoder with = TinyModels.encoder(new Pooling(Pooling.Mode.MEAN, true), false, 1);
+    SentenceEncoder without = TinyModels.encoder(new Pooling(Pooling.Mode.MEAN, false), false, 1);
+    String prompt = "query: ";
+    assertEquals(3, with.promptLength(prompt)); // [CLS] query :
+    String text = "find the kitten";
+    Encoding e = with.tokenizer().encode(prompt + text);
+    BatchEncoding b = with.tokenizer().pad(List.of(e));
+    float[] tokens;
+    try (var g = Grad.off()) {
+      tokens = with.model().forward(b, false, null).toFloatArray();
+    }
+    int dim = with.dimension(), n = e.length();
+    float[] all = new float[dim], afterPrompt = new float[dim];
+    for (int t = 0; t < n; t++) {
+      for (int d = 0; d < dim; d++) {
+        all[d] += tokens[t * dim + d] / n;
+        if (t >= 3) afterPrompt[d] += tokens[t * dim + d] / (n - 3);
+      }
+    }
+    assertArrayEquals(all, with.encode(List.of(text), prompt)[0], 1e-5f);
+    assertArrayEquals(afterPrompt, without.encode(List.of(text), prompt)[0], 1e-5f);
+    // without a prompt both pool every token
+    assertArrayEquals(with.encode(List.of(text))[0], without.encode(List.of(text))[0], 0f);
+  }
+
+  @Test
+  void clsAndMaxPoolingAndNormalisation() throws Exception {
+    SentenceEncoder cls = TinyModels.encoder(new Pooling(Pooling.Mode.CLS, true), false, 2);
+    SentenceEncoder max = TinyModels.encoder(new Pooling(Pooling.Mode.MAX, true), true, 2);
+    String text = "pooling by the first token";
+    Encoding e = cls.tokenizer().encode(text);
+    float[] tokens;
+    try (var g = Grad.off()) {
+      tokens = cls.model().forward(cls.tokenizer().pad(List.of(e)), false, null).toFloatArray();
+    }
+    int dim = cls.dimension();
+    assertArrayEquals(java.util.Arrays.copyOf(tokens, dim), cls.encode(text), 0f);
+    float[] m = new float[dim];
+    java.util.Arrays.fill(m, Float.NEGATIVE_INFINITY);
+    for (int t = 0; t < e.length(); t++) for (int d = 0; d < dim; d++) m[d] = Math.max(m[d], tokens[t * dim + d]);
+    double norm = 0;
+    for (float v : m) norm += v * v;
+    for (int d = 0; d < dim; d++) m[d] /= (float) Math.sqrt(norm);
+    assertArrayEquals(m, max.encode(text), 1e-6f);
+    assertEquals(1f, max.similarity(max.encode(text), max.encode(text)), 1e-6f);
+  }
+
+  @Test
+  void resultsDoNotDependOnBatchSizeOrOrder() throws Exception {
+    SentenceEncoder enc = TinyModels.encoder(Pooling.mean(), true, 3);
+    float[][] one = enc.withBatchSize(1).encode(TEXTS);
+    float[][] all = enc.withBatchSize(64).encode(TEXTS);
+    List<String> reversed = new ArrayList<>(TEXTS);
+    java.util.Collections.reverse(reversed);
+    float[][] rev = enc.withBatchSize(4).encode(reversed);
+    for (int i = 0; i < TEXTS.size(); i++) {
+      assertArrayEquals(one[i], all[i], 1e-5f, "text " + i);
+      assertArrayEquals(one[i], rev[TEXTS.size() - 1 - i], 1e-5f, "text " + i);
+    }
+  }
+
+  @Test
+  void manyThreadsGetWhatOneThreadGets() throws Exception {
+    SentenceEncoder enc = TinyModels.encoder(Pooling.mean(), true, 4).withBatchSize(4);
+    float[][] expected = enc.encode(TEXTS);
+    ExecutorService pool = Executors.newFixedThreadPool(8);
+    try {
+      List<Future<float[][]>> futures = new ArrayList<>();
+      for (int i = 0; i < 32; i++) futures.add(pool.submit(() -> enc.encode(TEXTS)));
+      for (Future<float[][]> f : futures) {
+        float[][] got = f.get();
+        for (int i = 0; i < expected.length; i++) assertArrayEquals(expected[i], got[i], 0f);
+      }
+    } finally {
+      pool.shutdown();
+    }
+  }
+
+  @Test
+  void aOneMegabyteTextIsTruncatedNotFatal() throws Exception {
+    SentenceEncoder enc = TinyModels.encoder(Pooling.mean(), true, 5);
+    StringBuilder sb = new StringBuilder(1 << 20);
+    while (sb.length() < (1 << 20)) sb.append("lorem ipsum dolor sit amet ");
+    String big = sb.toString();
+    assertEquals(128, enc.tokenizer().encode(big).length());
+    float[] e = enc.encode(big);
+    assertEquals(enc.dimension(), e.length);
+    for (float v : e) assertTrue(Float.isFinite(v));
+    // the start decides: the same first 128 tokens give the same embedding
+    assertArrayEquals(enc.encode(big.substring(0, 2000)), e, 1e-6f);
+  }
+
+  @Test
+  void trainingForwardHasGradientsAndReplayableDropout() throws Exception {
+    SentenceEncoder enc = TinyModels.encoder(Pooling.mean(), true, 6);
+    List<String> batch = List.of("first text", "the second one is longer");
+    Generator g = new Generator(42);
+    long state = g.state();
+    Tensor a = enc.forward(batch, "query: ", true, g);
+    g.setState(state);
+    Tensor b = enc.forward(batch, "query: ", true, g);
+    assertArrayEquals(a.toFloatArray(), b.toFloatArray(), 0f, "same generator state, same dropout masks");
+    Tensor eval = enc.forward(batch, "query: ", false, null);
+    assertFalse(java.util.Arrays.equals(a.toFloatArray(), eval.toFloatArray()), "dropout changes the training output");
+    a.mul(Tensor.randn(9, a.shape())).sum().backward();
+    int withGrad = 0;
+    for (var e : enc.namedParameters().entrySet()) {
+      if (e.getKey().startsWith("embeddings.token_type") || e.getKey().startsWith("embeddings.position")) continue;
+      assertNotNull(e.getValue().grad(), e.getKey());
+      withGrad++;
+    }
+    assertEquals(enc.namedParameters().size() - 2, withGrad);
+    assertEquals(5 + 16 * 2, enc.namedParameters().size());
+    for (Tensor p : enc.model().parameters()) p.zeroGrad();
+  }
+
+  @Test
+  void encodingTenThousandSentencesKeepsTheHeapFlat() throws Exception {
+    SentenceEncoder enc = TinyModels.encoder(Pooling.mean(), true, 7).withBatchSize(64);
+    List<String> chunk = new ArrayList<>();
+    for (int i = 0; i < 1000; i++) chunk.add("sentence number " + i + " with some words " + (i % 13 == 0 ? "and a longer tail of extra words" : ""));
+    long[] used = new long[10];
+    for (int r = 0; r < 10; r++) {
+      enc.encode(chunk); // results dropped: only what the encoder keeps could grow
+      used[r] = usedHeapAfterGc();
+    }
+    long growth = used[9] - used[2];
+    System.out.printf("heap after GC while encoding 10,000 sentences (MB): %s%n",
+        java.util.Arrays.stream(used).mapToObj(u -> String.valueOf(u >> 20)).toList());
+    assertTrue(growth < (8 << 20), "heap grew by " + (growth >> 20) + " MB between the 3rd and 10th thousand");
+  }
+
+  private static long usedHeapAfterGc() {
+    var mem = ManagementFactory.getMemoryMXBean();
+    for (int i = 0; i < 2; i++) System.gc();
+    return mem.getHeapMemoryUsage().getUsed();
+  }
+
+  @Test
+  void parametersAreNamedLikeHuggingFaceAndRequireGrad() throws Exception {
+    BertModel m = TinyModels.encoder(Pooling.mean(), true, 8).model();
+    assertTrue(m.namedParameters().containsKey("encoder.layer.1.attention.self.query.weight"));
+    assertArrayEquals(new int[] {64, 32}, m.namedParameters().get("encoder.layer.0.intermediate.dense.weight").shape());
+    for (Tensor p : m.parameters()) assertTrue(p.requiresGrad());
+  }
+}
