@@ -4,6 +4,7 @@ import dev.embed4j.engine.ops.Attention;
 import dev.embed4j.engine.ops.Dropout;
 import dev.embed4j.engine.ops.Embedding;
 import dev.embed4j.engine.ops.LayerNorm;
+import dev.embed4j.engine.ops.PairwiseLogSumExp;
 
 /** The neural-network ops that take more than one tensor or extra state, in torch.nn.functional's terms. */
 public final class Functional {
@@ -36,5 +37,14 @@ public final class Functional {
   /** Mean cross-entropy of [rows, classes] logits against integer targets. */
   public static Tensor crossEntropy(Tensor logits, int[] targets) {
     return logits.crossEntropy(targets);
+  }
+
+  /**
+   * Row log-sum-exp, diagonal and (if {@code columns}) column log-sum-exp of scale·A·Bᵀ for A [n, d] and
+   * B [m, d], never materialising the n×m matrix; {@code mask} (or null) leaves elements out.
+   */
+  public static PairwiseLogSumExp.Result pairwiseLogSumExp(Tensor a, Tensor b, float scale,
+      PairwiseLogSumExp.Mask mask, boolean columns) {
+    return PairwiseLogSumExp.apply(a, b, scale, mask, columns);
   }
 }

@@ -123,4 +123,36 @@ public interface Backend {
   /** SGD with momentum (torch's form): buf = μ·buf + g (buf = g on the first step); p −= lr·buf. */
   void sgd(Storage param, Storage grad, Storage momentumBuffer, int n, float lr, float momentum,
       float weightDecay, boolean firstStep);
+
+  // ---- fused pairwise log-sum-exp (contrastive losses) ----------------------------------------------
+
+  /**
+   * The row and column log-sum-exp and the diagonal of S = scale · A·Bᵀ, without holding S: A is n×d and
+   * B is m×d, both contiguous and row-major.
+   *
+   * <p>Mask: element (i, j) is excluded (counts as −∞) when {@code maskStart} is not null and
+   * {@code maskStart[i] ≤ (j mod maskPeriod) < maskEnd[i]}. The same predicate drives the column
+   * direction, so a column's sum leaves out exactly the elements the rows leave out. With
+   * {@code maskPeriod = Integer.MAX_VALUE} a row excludes the plain column range [start, end) (a
+   * query's own self-similarity: start = i, end = i + 1); with {@code maskPeriod = p} it excludes the
+   * columns i, i + p, i + 2p, … for start = i, end = i + 1 (a document's own positive and hard negatives
+   * when B stacks k + 1 blocks of p rows). Arrays have n entries; 0 ≤ start ≤ end ≤ period.
+   *
+   * <p>Writes rowLse[i] = log Σ_j exp S_ij over the kept j (−∞ when a whole row is excluded);
+   * colLse[j] likewise over i, unless {@code colLse} is null (then it is skipped, which saves about half
+   * the exponentials); diag[i] = S_ii for i &lt; min(n, m), whatever the mask says.
+   */
+  void pairwiseLogSumExp(Storage a, Storage b, int n, int m, int d, float scale, int[] maskStart, int[] maskEnd,
+      int maskPeriod, Storage rowLse, Storage colLse, Storage diag);
+
+  /**
+   * Gradients of {@link #pairwiseLogSumExp}: with P_ij = exp(S_ij − rowLse_i), Q_ij = exp(S_ij − colLse_j)
+   * (zero where excluded or where the whole row or column is excluded) and
+   * G_ij = gRowLse_i·P_ij + gColLse_j·Q_ij + [i = j]·gDiag_i, writes gA = scale·G·B and gB = scale·Gᵀ·A.
+   * Recomputes S tile by tile from A and B and the saved rowLse and colLse. Any of gRowLse, gColLse
+   * (with colLse) and gDiag may be null, meaning zero.
+   */
+  void pairwiseLogSumExpBackward(Storage a, Storage b, int n, int m, int d, float scale, int[] maskStart,
+      int[] maskEnd, int maskPeriod, Storage rowLse, Storage colLse, Storage gRowLse, Storage gColLse,
+      Storage gDiag, Storage gA, Storage gB);
 }

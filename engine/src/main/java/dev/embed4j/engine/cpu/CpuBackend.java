@@ -176,4 +176,19 @@ public final class CpuBackend implements Backend {
       boolean firstStep) {
     OptimizerKernels.sgd(f(param), f(grad), f(momentumBuffer), n, lr, momentum, weightDecay, firstStep);
   }
+
+  @Override
+  public void pairwiseLogSumExp(Storage a, Storage b, int n, int m, int d, float scale, int[] maskStart, int[] maskEnd,
+      int maskPeriod, Storage rowLse, Storage colLse, Storage diag) {
+    PairwiseLogSumExpKernel.forward(f(a), f(b), n, m, d, scale, maskStart, maskEnd, maskPeriod, f(rowLse), f(colLse),
+        f(diag));
+  }
+
+  @Override
+  public void pairwiseLogSumExpBackward(Storage a, Storage b, int n, int m, int d, float scale, int[] maskStart,
+      int[] maskEnd, int maskPeriod, Storage rowLse, Storage colLse, Storage gRowLse, Storage gColLse, Storage gDiag,
+      Storage gA, Storage gB) {
+    PairwiseLogSumExpKernel.backward(f(a), f(b), n, m, d, scale, maskStart, maskEnd, maskPeriod, f(rowLse), f(colLse),
+        f(gRowLse), f(gColLse), f(gDiag), f(gA), f(gB));
+  }
 }

@@ -1,0 +1,147 @@
+package dev.embed4j.engine.ops;
+
+import dev.embed4j.engine.ShapeException;
+import dev.embed4j.engine.Tensor;
+import dev.embed4j.engine.autograd.Node;
+import java.util.Arrays;
+
+/**
+ * The fused core of the contrastive losses: for A [n, d], B [m, d] and S = scale·A·Bᵀ, the row
+ * log-sum-exp (n), the diagonal S_ii (min(n, m)) and optionally the column log-sum-exp (m), with some
+ * elements of S excluded by a {@link Mask}. S is never materialised: the backend streams it tile by tile
+ * in the forward and recomputes the tiles in the backward, so memory is O((n + m)·d).
+ *
+ * <p>A cross-entropy over the rows of S with targets on the diagonal is mean(rowLse − diag); over the
+ * columns, mean(colLse − diag). Outputs: 0 = rowLse, 1 = diag, 2 = colLse (when asked for).
+ */
+public final class PairwiseLogSumExp extends Node {
+  /**
+   * Which elements of S to leave out: (i, j) is excluded when {@code start[i] ≤ (j mod period) < end[i]}.
+   * Plain arrays, so a device backend can apply the same predicate element by element.
+   */
+  public record Mask(int[] start, int[] end, int period) {
+    public Mask {
+      start = start.clone();
+      end = end.clone();
+    }
+
+    /** Row i excludes the column range [start[i], end[i]). */
+    public static Mask ranges(int[] start, int[] end) {
+      return new Mask(start, end, Integer.MAX_VALUE);
+    }
+
+    /** Row i excludes column i: self-similarities when A and B are the same rows. */
+    public static Mask diagonal(int rows) {
+      int[] s = new int[rows], e = new int[rows];
+      for (int i = 0; i < rows; i++) {
+        s[i] = i;
+        e[i] = i + 1;
+      }
+      return ranges(s, e);
+    }
+
+    /**
+     * Row i excludes the columns i, i + period, i + 2·period, …: when B stacks blocks of {@code period}
+     * rows (positives, then each hard-negative column), every document that belongs to row i.
+     */
+    public static Mask diagonalEvery(int rows, int period) {
+      int[] s = new int[rows], e = new int[rows];
+      for (int i = 0; i < rows; i++) {
+        s[i] = i % period;
+        e[i] = i % period + 1;
+      }
+      return new Mask(s, e, period);
+    }
+  }
+
+  /** The outputs; {@code colLse} is null unless the columns were asked for. */
+  public record Result(Tensor rowLse, Tensor diag, Tensor colLse) {}
+
+  private Tensor a, b, rowLse, colLse;
+  private final float scale;
+  private final Mask mask;
+  private final int outputs;
+
+  private PairwiseLogSumExp(Tensor a, Tensor b, float scale, Mask mask, Tensor rowLse, Tensor colLse) {
+    super(a, b);
+    this.a = a;
+    this.b = b;
+    this.scale = scale;
+    this.mask = mask;
+    this.rowLse = rowLse;
+    this.colLse = colLse;
+    this.outputs = colLse == null ? 2 : 3;
+  }
+
+  /**
+   * @param mask null for none
+   * @param columns whether to compute the column log-sum-exp too (about half the exponentials)
+   */
+  public static Result apply(Tensor a, Tensor b, float scale, Mask mask, boolean columns) {
+    Checks.sameDevice("pairwiseLogSumExp", a, b);
+    int[] as = a.shape(), bs = b.shape();
+    if (as.length != 2 || bs.length != 2 || as[1] != bs[1]) {
+      throw ShapeException.of("pairwiseLogSumExp", "A and B must be [n, d] and [m, d] with the same d", as, bs);
+    }
+    int n = as[0], m = bs[0], d = as[1];
+    if (n == 0 || m == 0) throw ShapeException.of("pairwiseLogSumExp", "empty A or B", as, bs);
+    if (!Float.isFinite(scale)) throw new IllegalArgumentException("pairwiseLogSumExp: scale must be finite, got " + scale);
+    if (mask != null) checkMask(mask, n);
+    Tensor da = Checks.dense(a), db = Checks.dense(b);
+    Tensor row = Checks.newContiguous(da, new int[] {n});
+    Tensor diag = Checks.newContiguous(da, new int[] {Math.min(n, m)});
+    Tensor col = columns ? Checks.newContiguous(da, new int[] {m}) : null;
+    da.backend().pairwiseLogSumExp(da.storage(), db.storage(), n, m, d, scale, mask == null ? null : mask.start(),
+        mask == null ? null : mask.end(), mask == null ? 1 : mask.period(), row.storage(),
+        col == null ? null : col.storage(), diag.storage());
+    if (!Node.recording(da, db)) return new Result(row, diag, col);
+    var node = new PairwiseLogSumExp(da, db, scale, mask, row.detach(), col == null ? null : col.detach());
+    if (col == null) node.attachAll(row, diag);
+    else node.attachAll(row, diag, col);
+    return new Result(row, diag, col);
+  }
+
+  private static void checkMask(Mask mask, int n) {
+    if (mask.start().length != n || mask.end().length != n) {
+      throw new IllegalArgumentException("pairwiseLogSumExp: the mask has " + mask.start().length + " starts and "
+          + mask.end().length + " ends for " + n + " rows of A");
+    }
+    if (mask.period() < 1) throw new IllegalArgumentException("pairwiseLogSumExp: mask period must be ≥ 1, got " + mask.period());
+    for (int i = 0; i < n; i++) {
+      int s = mask.start()[i], e = mask.end()[i];
+      if (s < 0 || s > e || e > mask.period()) {
+        throw new IllegalArgumentException("pairwiseLogSumExp: mask range [" + s + ", " + e + ") of row " + i
+            + " must satisfy 0 ≤ start ≤ end ≤ period = " + mask.period());
+      }
+    }
+  }
+
+  @Override
+  public int outputs() {
+    return outputs;
+  }
+
+  @Override
+  protected Tensor[] backward(Tensor[] g) {
+    int n = a.size(0), m = b.size(0), d = a.size(1);
+    Tensor gRow = g[0] == null ? null : Checks.dense(g[0]);
+    Tensor gDiag = g[1] == null ? null : Checks.dense(g[1]);
+    Tensor gCol = outputs > 2 && g[2] != null ? Checks.dense(g[2]) : null;
+    Tensor gA = Checks.newContiguous(a, a.shape()), gB = Checks.newContiguous(a, b.shape());
+    a.backend().pairwiseLogSumExpBackward(a.storage(), b.storage(), n, m, d, scale,
+        mask == null ? null : mask.start(), mask == null ? null : mask.end(), mask == null ? 1 : mask.period(),
+        rowLse.storage(), colLse == null ? null : colLse.storage(), gRow == null ? null : gRow.storage(),
+        gCol == null ? null : gCol.storage(), gDiag == null ? null : gDiag.storage(), gA.storage(), gB.storage());
+    return new Tensor[] {gA, gB};
+  }
+
+  @Override
+  protected void releaseSaved() {
+    a = b = rowLse = colLse = null;
+  }
+
+  @Override
+  public String toString() {
+    return name() + Arrays.toString(a == null ? new int[0] : a.shape());
+  }
+}

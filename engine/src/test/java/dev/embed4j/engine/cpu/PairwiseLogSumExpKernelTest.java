@@ -1,0 +1,147 @@
+package dev.embed4j.engine.cpu;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.embed4j.engine.cpu.reference.PairwiseLogSumExpReference;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+/** The tiled kernel against the materialised double-precision twin, on awkward shapes and masks. */
+class PairwiseLogSumExpKernelTest {
+  /** n, m, d: size 1, odd sizes, sizes that straddle the 4-row micro-kernel, the 32-row tile and 128-column block. */
+  private static final int[][] SHAPES = {
+      {1, 1, 1}, {1, 7, 3}, {5, 1, 2}, {3, 3, 17}, {7, 13, 9}, {33, 70, 17}, {66, 129, 8}, {37, 300, 35}, {130, 41, 1}};
+
+  private record Masks(int[] start, int[] end, int period) {}
+
+  private static Masks[] masksFor(int n, int m, Random r) {
+    int[] s = new int[n], e = new int[n], ds = new int[n], de = new int[n], ps = new int[n], pe = new int[n];
+    int period = Math.max(1, m / 3);
+    for (int i = 0; i < n; i++) {
+      s[i] = r.nextInt(m + 1);
+      e[i] = s[i] + r.nextInt(m + 1 - s[i]);
+      ds[i] = Math.min(i, m);
+      de[i] = Math.min(i + 1, m);
+      ps[i] = i % period;
+      pe[i] = ps[i] + 1;
+    }
+    if (n > 1) { // one row fully excluded
+      s[n / 2] = 0;
+      e[n / 2] = m;
+    }
+    return new Masks[] {null, new Masks(s, e, Integer.MAX_VALUE), new Masks(ds, de, Integer.MAX_VALUE),
+        new Masks(ps, pe, period)};
+  }
+
+  private static float[] random(Random r, int rows, int d, boolean unit) {
+    float[] x = new float[rows * d];
+    for (int i = 0; i < rows; i++) {
+      double norm = 0;
+      for (int k = 0; k < d; k++) {
+        x[i * d + k] = (float) r.nextGaussian();
+        norm += x[i * d + k] * x[i * d + k];
+      }
+      double f = unit ? 1 / Math.sqrt(norm) : 1 / Math.sqrt(d);
+      for (int k = 0; k < d; k++) x[i * d + k] *= (float) f;
+    }
+    return x;
+  }
+
+  private static float[] randomOrNull(Random r, int len) {
+    if (r.nextInt(4) == 0) return null;
+    float[] g = new float[len];
+    for (int i = 0; i < len; i++) g[i] = (float) r.nextGaussian();
+    return g;
+  }
+
+  @Test
+  void forwardAndBackwardMatchTheMaterialisedTwin() {
+    Random r = new Random(7);
+    for (int[] shape : SHAPES) {
+      for (float scale : new float[] {1f, 20f}) {
+        for (Masks mask : masksFor(shape[0], shape[1], r)) check(shape[0], shape[1], shape[2], scale, mask, false, r);
+      }
+    }
+  }
+
+  @Test
+  void scale20And100WithUnitRowsStayFinite() {
+    Random r = new Random(11);
+    for (float scale : new float[] {20f, 100f}) {
+      check(45, 150, 64, scale, null, true, r);
+      check(45, 45, 33, scale, masksFor(45, 45, r)[2], true, r);
+    }
+    // Every score near −100: a kernel that did not shift by the running maximum would underflow to −∞,
+    // one that shifted by a fixed bound would overflow.
+    int n = 9, m = 140, d = 16;
+    float[] a = nearlyParallel(new Random(1), n, d, 1f), b = nearlyParallel(new Random(2), m, d, -1f);
+    float[] row = new float[n], col = new float[m], diag = new float[n];
+    float[] rowRef = new float[n], colRef = new float[m], diagRef = new float[n];
+    PairwiseLogSumExpKernel.forward(a, b, n, m, d, 100f, null, null, 1, row, col, diag);
+    PairwiseLogSumExpReference.forward(a, b, n, m, d, 100f, null, null, 1, rowRef, colRef, diagRef);
+    for (float v : row) assertTrue(Float.isFinite(v) && v < -90f, "row lse " + v);
+    assertClose("anti-aligned rowLse", rowRef, row, 1e-5);
+    assertClose("anti-aligned colLse", colRef, col, 1e-5);
+  }
+
+  /** Unit rows within about 0.01 of ±(1, 1, …, 1)/√d. */
+  private static float[] nearlyParallel(Random r, int rows, int d, float sign) {
+    float[] x = new float[rows * d];
+    for (int i = 0; i < rows; i++) {
+      double norm = 0;
+      for (int k = 0; k < d; k++) {
+        x[i * d + k] = (float) (1 + 0.01 * r.nextGaussian());
+        norm += x[i * d + k] * x[i * d + k];
+      }
+      for (int k = 0; k < d; k++) x[i * d + k] *= (float) (sign / Math.sqrt(norm));
+    }
+    return x;
+  }
+
+  private static void check(int n, int m, int d, float scale, Masks mask, boolean unit, Random r) {
+    String what = "n=" + n + " m=" + m + " d=" + d + " scale=" + scale + (mask == null ? "" : " mask period " + mask.period);
+    float[] a = random(r, n, d, unit), b = random(r, m, d, unit);
+    int[] ms = mask == null ? null : mask.start, me = mask == null ? null : mask.end;
+    int mp = mask == null ? 1 : mask.period;
+    int k = Math.min(n, m);
+    boolean columns = r.nextInt(5) != 0;
+    float[] row = new float[n], col = columns ? new float[m] : null, diag = new float[k];
+    float[] rowRef = new float[n], colRef = new float[m], diagRef = new float[k];
+    PairwiseLogSumExpKernel.forward(a, b, n, m, d, scale, ms, me, mp, row, col, diag);
+    PairwiseLogSumExpReference.forward(a, b, n, m, d, scale, ms, me, mp, rowRef, colRef, diagRef);
+    double tol = 1e-5 + 4e-7 * scale * Math.sqrt(d);
+    assertClose(what + " rowLse", rowRef, row, tol);
+    if (columns) assertClose(what + " colLse", colRef, col, tol);
+    assertClose(what + " diag", diagRef, diag, tol);
+
+    float[] gRow = randomOrNull(r, n), gCol = columns ? randomOrNull(r, m) : null, gDiag = randomOrNull(r, k);
+    float[] gA = new float[n * d], gB = new float[m * d], gARef = new float[n * d], gBRef = new float[m * d];
+    java.util.Arrays.fill(gA, Float.NaN); // written, not accumulated
+    java.util.Arrays.fill(gB, Float.NaN);
+    PairwiseLogSumExpKernel.backward(a, b, n, m, d, scale, ms, me, mp, row, col, gRow, gCol, gDiag, gA, gB);
+    PairwiseLogSumExpReference.backward(a, b, n, m, d, scale, ms, me, mp, gRow, gCol, gDiag, gARef, gBRef);
+    assertCloseRelativeToMax(what + " gA", gARef, gA);
+    assertCloseRelativeToMax(what + " gB", gBRef, gB);
+  }
+
+  private static void assertClose(String what, float[] expected, float[] actual, double tol) {
+    for (int i = 0; i < actual.length; i++) {
+      float e = expected[i], g = actual[i];
+      if (e == Float.NEGATIVE_INFINITY) {
+        assertEquals(e, g, what + "[" + i + "] should be -inf");
+        continue;
+      }
+      assertTrue(Math.abs(e - g) <= tol * (1 + Math.abs(e)), what + "[" + i + "]: expected " + e + ", got " + g);
+    }
+  }
+
+  private static void assertCloseRelativeToMax(String what, float[] expected, float[] actual) {
+    double max = 0;
+    for (float v : expected) max = Math.max(max, Math.abs(v));
+    for (int i = 0; i < actual.length; i++) {
+      assertTrue(Math.abs(expected[i] - actual[i]) <= 2e-5 * max + 1e-6,
+          what + "[" + i + "]: expected " + expected[i] + ", got " + actual[i] + " (max |g| " + max + ")");
+    }
+  }
+}
