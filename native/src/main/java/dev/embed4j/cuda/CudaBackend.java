@@ -15,6 +15,7 @@ import static org.bytedeco.cuda.global.cudart.cudaStreamSynchronize;
 
 import dev.embed4j.engine.Device;
 import dev.embed4j.engine.backend.Backend;
+import dev.embed4j.engine.backend.Backends;
 import dev.embed4j.engine.backend.BinaryOp;
 import dev.embed4j.engine.backend.Storage;
 import dev.embed4j.engine.backend.UnaryOp;
@@ -661,5 +662,52 @@ public final class CudaBackend implements Backend {
       body.run(new Inner(ish, i0, i1, o * innerCount), base0 + 4 * off0, base1 + 4 * off1, (int) innerCount);
       for (int d = outer - 1; d >= 0 && ++idx[d] == l.shape()[d]; d--) idx[d] = 0;
     }
+  }
+
+  // ---- fused pairwise log-sum-exp: host fallback -------------------------------------------------------
+
+  /**
+   * Runs the CPU kernel on host copies of A and B and copies the results back: correct, with
+   * O((n + m)·d) transfers, but not the tiled tensor-core kernel the GPU issue asks for, which replaces
+   * this method when it lands. The contrastive losses therefore already work on a CUDA device.
+   */
+  @Override
+  public synchronized void pairwiseLogSumExp(Storage a, Storage b, int n, int m, int d, float scale, int[] maskStart,
+      int[] maskEnd, int maskPeriod, Storage rowLse, Storage colLse, Storage diag) {
+    Backend cpu = Backends.cpu();
+    Storage ha = onHost(a, (long) n * d), hb = onHost(b, (long) m * d);
+    Storage hr = cpu.allocate(n), hc = colLse == null ? null : cpu.allocate(m), hd = cpu.allocate(Math.min(n, m));
+    cpu.pairwiseLogSumExp(ha, hb, n, m, d, scale, maskStart, maskEnd, maskPeriod, hr, hc, hd);
+    toDevice(hr, rowLse, n);
+    if (hc != null) toDevice(hc, colLse, m);
+    toDevice(hd, diag, Math.min(n, m));
+  }
+
+  /** Host fallback of {@link #pairwiseLogSumExp}'s backward; see there. */
+  @Override
+  public synchronized void pairwiseLogSumExpBackward(Storage a, Storage b, int n, int m, int d, float scale,
+      int[] maskStart, int[] maskEnd, int maskPeriod, Storage rowLse, Storage colLse, Storage gRowLse, Storage gColLse,
+      Storage gDiag, Storage gA, Storage gB) {
+    Backend cpu = Backends.cpu();
+    Storage ha = onHost(a, (long) n * d), hb = onHost(b, (long) m * d);
+    Storage hgA = cpu.allocate((long) n * d), hgB = cpu.allocate((long) m * d);
+    cpu.pairwiseLogSumExpBackward(ha, hb, n, m, d, scale, maskStart, maskEnd, maskPeriod, onHost(rowLse, n),
+        colLse == null ? null : onHost(colLse, m), gRowLse == null ? null : onHost(gRowLse, n),
+        gColLse == null ? null : onHost(gColLse, m), gDiag == null ? null : onHost(gDiag, Math.min(n, m)), hgA, hgB);
+    toDevice(hgA, gA, (long) n * d);
+    toDevice(hgB, gB, (long) m * d);
+  }
+
+  private Storage onHost(Storage s, long n) {
+    float[] host = new float[Math.toIntExact(n)];
+    download(s, 0, host, 0, host.length);
+    return Backends.cpu().upload(host);
+  }
+
+  private void toDevice(Storage host, Storage device, long n) {
+    float[] h = new float[Math.toIntExact(n)];
+    Backends.cpu().download(host, 0, h, 0, h.length);
+    bind();
+    copyToDevice(h, 0, addr(device), h.length);
   }
 }
