@@ -1,0 +1,265 @@
+package dev.embed4j.model.train;
+
+import dev.embed4j.engine.Generator;
+import dev.embed4j.engine.Tensor;
+import dev.embed4j.engine.optim.AdamW;
+import dev.embed4j.engine.optim.GradClip;
+import dev.embed4j.engine.optim.LinearSchedule;
+import dev.embed4j.engine.optim.ParamGroup;
+import dev.embed4j.losses.EncoderLoss;
+import dev.embed4j.model.data.BatchSampler;
+import dev.embed4j.model.data.Dataset;
+import dev.embed4j.model.data.MultiDatasetBatchSampler;
+import dev.embed4j.model.data.NoDuplicatesBatchSampler;
+import dev.embed4j.model.data.PromptedText;
+import dev.embed4j.model.data.Prompts;
+import dev.embed4j.model.data.ShuffledBatchSampler;
+import dev.embed4j.model.eval.TextEmbedder;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.function.Function;
+
+/**
+ * Multi-task training of one shared encoder, as sentence-transformers' trainer does it: each batch comes
+ * from one dataset and uses that dataset's loss; AdamW (no weight decay on biases and LayerNorm weights),
+ * linear warm-up and decay, clipping by global norm, dropout on while training.
+ *
+ * <p>Checkpoints ({@code output/checkpoint-STEP}) hold the model folder, the optimiser's moments, and the
+ * trainer's position (epoch, batch within the epoch, the dropout generator's state). The batch plan of an
+ * epoch is a pure function of the seed and the epoch, so resuming from a checkpoint replays exactly the
+ * batches, masks and updates an uninterrupted run would have made. Each checkpoint is written to a
+ * temporary folder and renamed into place, so a crash never leaves a half-written one.
+ */
+public final class Trainer {
+  /** One dataset with its loss. */
+  public record Task(String name, Dataset dataset, EncoderLoss<PromptedText> loss) {}
+
+  /** An evaluation, named, returning metrics by name. */
+  public record Evaluation(String name, Function<TextEmbedder, Map<String, Double>> run) {}
+
+  /** Thrown when the loss becomes NaN or infinite. */
+  public static final class DivergedException extends RuntimeException {
+    DivergedException(String message) {
+      super(message);
+    }
+  }
+
+  private final Builder c;
+
+  private Trainer(Builder c) {
+    this.c = c;
+  }
+
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** What a run did: steps taken, the last loss per dataset, the metrics of each evaluation. */
+  public record Result(int steps, Map<String, Double> lastLoss, List<Map<String, Object>> history) {}
+
+  public Result fit() {
+    Trainable model = c.model;
+    List<BatchSampler> samplers = new ArrayList<>();
+    for (Task t : c.tasks) {
+      samplers.add(c.noDuplicates ? new NoDuplicatesBatchSampler(t.dataset(), c.batchSize, c.seed, true)
+          : new ShuffledBatchSampler(t.dataset().size(), c.batchSize, c.seed, true));
+    }
+    MultiDatasetBatchSampler sampler = new MultiDatasetBatchSampler(samplers, c.samplerMode, c.seed);
+    int perEpoch = sampler.epoch(0).size();
+    if (perEpoch == 0) {
+      throw new IllegalArgumentException("no full batch of " + c.batchSize + " in the datasets "
+          + c.tasks.stream().map(t -> t.name() + " (" + t.dataset().size() + " rows)").toList());
+    }
+    int total = c.maxSteps > 0 ? c.maxSteps : c.epochs * perEpoch;
+
+    LinkedHashMap<String, Tensor> params = model.namedParameters();
+    List<Tensor> decay = new ArrayList<>(), noDecay = new ArrayList<>();
+    for (var e : params.entrySet()) (isNoDecay(e.getKey()) ? noDecay : decay).add(e.getValue().requiresGrad(true));
+    AdamW opt = new AdamW(List.of(new ParamGroup(decay, c.weightDecay), new ParamGroup(noDecay, 0f)), c.learningRate,
+        0.9f, 0.999f, 1e-8f);
+    LinearSchedule schedule = new LinearSchedule(c.learningRate, (int) Math.ceil(total * c.warmupRatio), total);
+    Generator random = new Generator(c.seed);
+
+    int step = 0, epoch = 0, batchInEpoch = 0;
+    if (c.resumeFrom != null) {
+      Checkpoint.State s = Checkpoint.load(c.resumeFrom, model, opt, params);
+      step = s.step();
+      epoch = s.epoch();
+      batchInEpoch = s.batchInEpoch();
+      random.setState(s.generatorState());
+      c.out.println("resumed from " + c.resumeFrom + " at step " + step);
+    }
+    MetricsLog log = c.outputDir == null ? null : new MetricsLog(c.outputDir.resolve("metrics.jsonl"));
+    List<Map<String, Object>> history = new ArrayList<>();
+    Map<String, Double> lastLoss = new LinkedHashMap<>();
+    ProgressBar bar = c.progress ? ProgressBar.onStdout(total) : null;
+    Path lastGood = c.resumeFrom;
+    long started = System.nanoTime();
+    int samples = 0;
+    model.setTraining(true);
+    try {
+      List<MultiDatasetBatchSampler.BatchRef> plan = sampler.epoch(epoch);
+      while (step < total) {
+        if (batchInEpoch >= plan.size()) {
+          epoch++;
+          batchInEpoch = 0;
+          plan = sampler.epoch(epoch);
+        }
+        MultiDatasetBatchSampler.BatchRef ref = plan.get(batchInEpoch);
+        Task task = c.tasks.get(ref.dataset());
+        List<List<PromptedText>> columns = columns(task, ref.rows());
+        float[] labels = task.dataset().hasLabels() ? labels(task.dataset(), ref.rows()) : null;
+
+        schedule.apply(opt, step);
+        opt.zeroGrad();
+        Tensor loss = task.loss().forward(model.embedder(), columns, labels, random);
+        float value = loss.item();
+        if (!Float.isFinite(value)) {
+          throw new DivergedException("training stopped: the loss of dataset '" + task.name() + "' became " + value
+              + " at step " + (step + 1) + (lastGood == null ? "; no checkpoint was written yet"
+              : "; the last good checkpoint is " + lastGood));
+        }
+        loss.backward();
+        double norm = c.maxGradNorm > 0 ? GradClip.clipByGlobalNorm(opt.parameters(), c.maxGradNorm)
+            : GradClip.globalNorm(opt.parameters());
+        opt.step();
+        step++;
+        batchInEpoch++;
+        samples += ref.rows().length;
+        lastLoss.put(task.name(), (double) value);
+
+        Map<String, Object> rec = new LinkedHashMap<>();
+        rec.put("step", step);
+        rec.put("epoch", epoch + (double) batchInEpoch / plan.size());
+        rec.put("loss/" + task.name(), (double) value);
+        rec.put("lr", (double) opt.learningRate());
+        rec.put("grad_norm", norm);
+        rec.put("samples_per_second", samples / ((System.nanoTime() - started) / 1e9));
+        if (c.evalEvery > 0 && step % c.evalEvery == 0 && step < total) rec.putAll(evaluate(model));
+        record(log, history, rec);
+        if (bar != null) bar.update(step, String.format(Locale.ROOT, "loss %.4f (%s)", value, task.name()));
+        if (c.outputDir != null && c.checkpointEvery > 0 && step % c.checkpointEvery == 0) {
+          lastGood = Checkpoint.save(c.outputDir, step, epoch, batchInEpoch, random.state(), model, opt, params,
+              c.keepCheckpoints);
+        }
+      }
+      if (c.evalEvery != 0 && !c.evaluations.isEmpty()) {
+        Map<String, Object> rec = new LinkedHashMap<>();
+        rec.put("step", step);
+        rec.putAll(evaluate(model));
+        record(log, history, rec);
+      }
+    } finally {
+      model.setTraining(false);
+      if (log != null) log.close();
+    }
+    if (c.outputDir != null) {
+      model.save(c.outputDir.resolve("final"));
+      MetricsPlot.write(MetricsLog.read(c.outputDir.resolve("metrics.jsonl")), c.outputDir.resolve("metrics.png"));
+    }
+    return new Result(step, lastLoss, history);
+  }
+
+  private static void record(MetricsLog log, List<Map<String, Object>> history, Map<String, Object> rec) {
+    history.add(rec);
+    if (log != null) log.log(rec);
+  }
+
+  private Map<String, Object> evaluate(Trainable model) {
+    model.setTraining(false);
+    Map<String, Object> out = new LinkedHashMap<>();
+    try {
+      for (Evaluation e : c.evaluations) {
+        for (var m : e.run().apply(model.textEmbedder()).entrySet()) out.put("eval_" + m.getKey(), m.getValue());
+      }
+    } finally {
+      model.setTraining(true);
+    }
+    return out;
+  }
+
+  private List<List<PromptedText>> columns(Task task, int[] rows) {
+    List<List<PromptedText>> cols = new ArrayList<>();
+    List<String> names = task.dataset().textColumns();
+    for (int col = 0; col < names.size(); col++) {
+      String prompt = c.prompts.prompt(task.name(), names.get(col));
+      List<PromptedText> texts = new ArrayList<>(rows.length);
+      for (int r : rows) texts.add(new PromptedText(prompt, task.dataset().text(r, col)));
+      cols.add(texts);
+    }
+    return cols;
+  }
+
+  private static float[] labels(Dataset d, int[] rows) {
+    float[] l = new float[rows.length];
+    for (int i = 0; i < rows.length; i++) l[i] = d.label(rows[i]);
+    return l;
+  }
+
+  /** Biases and LayerNorm weights get no weight decay (as transformers' and sentence-transformers' trainers). */
+  static boolean isNoDecay(String name) {
+    String n = name.toLowerCase(Locale.ROOT);
+    return n.endsWith("bias") || n.contains("layernorm") || n.contains("layer_norm");
+  }
+
+  /** The trainer's settings; defaults follow sentence-transformers' training arguments where they apply. */
+  public static final class Builder {
+    private Trainable model;
+    private final List<Task> tasks = new ArrayList<>();
+    private final List<Evaluation> evaluations = new ArrayList<>();
+    private Prompts prompts = Prompts.none();
+    private int batchSize = 32, epochs = 1, maxSteps = -1, checkpointEvery = 0, evalEvery = 0, keepCheckpoints = 2;
+    private float learningRate = 5e-5f, warmupRatio = 0.1f, weightDecay = 0.01f, maxGradNorm = 1f;
+    private long seed = 42;
+    private boolean noDuplicates = true, progress = true;
+    private MultiDatasetBatchSampler.Mode samplerMode = MultiDatasetBatchSampler.Mode.PROPORTIONAL;
+    private Path outputDir, resumeFrom;
+    private PrintStream out = System.out;
+
+    public Builder model(Trainable m) { this.model = m; return this; }
+    public Builder task(String name, Dataset d, EncoderLoss<PromptedText> loss) { tasks.add(new Task(name, d.withName(name), loss)); return this; }
+    public Builder evaluation(String name, Function<TextEmbedder, Map<String, Double>> run) { evaluations.add(new Evaluation(name, run)); return this; }
+    public Builder prompts(Prompts p) { this.prompts = p; return this; }
+    public Builder batchSize(int b) { this.batchSize = b; return this; }
+    public Builder epochs(int e) { this.epochs = e; return this; }
+    /** Stops after this many steps (overrides epochs when positive). */
+    public Builder maxSteps(int s) { this.maxSteps = s; return this; }
+    public Builder learningRate(float lr) { this.learningRate = lr; return this; }
+    public Builder warmupRatio(float r) { this.warmupRatio = r; return this; }
+    public Builder weightDecay(float wd) { this.weightDecay = wd; return this; }
+    /** Clip gradients to this global norm (0 turns clipping off). */
+    public Builder maxGradNorm(float n) { this.maxGradNorm = n; return this; }
+    public Builder seed(long s) { this.seed = s; return this; }
+    public Builder noDuplicates(boolean b) { this.noDuplicates = b; return this; }
+    public Builder sampler(MultiDatasetBatchSampler.Mode m) { this.samplerMode = m; return this; }
+    public Builder outputDir(Path p) { this.outputDir = p; return this; }
+    public Builder checkpointEvery(int steps) { this.checkpointEvery = steps; return this; }
+    public Builder keepCheckpoints(int n) { this.keepCheckpoints = n; return this; }
+    /** Evaluate every N steps (and at the end); 0 evaluates only at the end, -1 never. */
+    public Builder evalEvery(int steps) { this.evalEvery = steps; return this; }
+    /** Continue from a checkpoint folder (or the newest checkpoint under a run's output folder). */
+    public Builder resumeFrom(Path checkpoint) { this.resumeFrom = checkpoint; return this; }
+    public Builder progress(boolean p) { this.progress = p; return this; }
+    public Builder log(PrintStream out) { this.out = out; return this; }
+
+    public Trainer build() {
+      if (model == null) throw new IllegalStateException("Trainer: no model given");
+      if (tasks.isEmpty()) throw new IllegalStateException("Trainer: no training dataset given");
+      if (batchSize < 1) throw new IllegalArgumentException("Trainer: batch size must be >= 1, got " + batchSize);
+      if (maxSteps <= 0 && epochs < 1) throw new IllegalArgumentException("Trainer: need epochs >= 1 or maxSteps >= 1");
+      if (!(warmupRatio >= 0 && warmupRatio <= 1)) throw new IllegalArgumentException("Trainer: warmup ratio must be in [0, 1], got " + warmupRatio);
+      if (resumeFrom != null && !Files.exists(resumeFrom.resolve(Checkpoint.STATE))) {
+        Path newest = Checkpoint.newest(resumeFrom);
+        if (newest == null) throw new IllegalArgumentException("Trainer: no checkpoint in " + resumeFrom);
+        resumeFrom = newest;
+      }
+      return new Trainer(this);
+    }
+  }
+}
