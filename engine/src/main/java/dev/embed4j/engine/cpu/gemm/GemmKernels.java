@@ -10,12 +10,13 @@ import java.util.ServiceLoader;
  * {@link ServiceLoader} or {@link #register}. The default is {@code -Dembed4j.gemm}, else {@value #DEFAULT}.
  */
 public final class GemmKernels {
-  public static final String DEFAULT = "reference";
+  public static final String DEFAULT = "packed";
   private static final Map<String, GemmKernel> KNOWN = new LinkedHashMap<>();
   private static volatile GemmKernel active;
 
   static {
     register(new ReferenceGemm());
+    register(new PackedGemm());
     for (GemmKernel k : ServiceLoader.load(GemmKernel.class)) register(k);
     active = byName(System.getProperty("embed4j.gemm", DEFAULT));
   }

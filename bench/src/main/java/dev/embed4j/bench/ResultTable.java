@@ -1,0 +1,131 @@
+package dev.embed4j.bench;
+
+import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.openjdk.jmh.infra.BenchmarkParams;
+import org.openjdk.jmh.results.RunResult;
+
+/**
+ * The summary BenchMain prints last: one row per benchmark class and parameter set, each method's score,
+ * and for each {@code peer_X} the ratio peer/embed4j of times (embed4j/peer of throughputs), so that
+ * above 1 always means embed4j is faster. Rows of a benchmark with a {@code shape} parameter "MxKxN" (the
+ * GEMM) also get GFLOP/s, 2·M·K·N / time, for every method.
+ */
+final class ResultTable {
+  private static final Pattern GEMM_SHAPE = Pattern.compile("(\\d+)x(\\d+)x(\\d+)");
+
+  private ResultTable() {}
+
+  private record Score(double value, double error, String unit) {}
+
+  static void print(Collection<RunResult> results, Map<String, String> extras, PrintStream out) {
+    // row key → (method → score), rows in first-seen order, methods embed4j first then peers
+    Map<String, Map<String, Score>> rows = new LinkedHashMap<>();
+    Map<String, String> rowShape = new LinkedHashMap<>();
+    List<String> methods = new ArrayList<>();
+    for (RunResult r : results) {
+      BenchmarkParams p = r.getParams();
+      String full = p.getBenchmark();
+      int dot = full.lastIndexOf('.');
+      String cls = full.substring(full.lastIndexOf('.', dot - 1) + 1, dot), method = full.substring(dot + 1);
+      Map<String, String> params = new TreeMap<>();
+      for (String key : p.getParamsKeys()) params.put(key, p.getParam(key));
+      StringBuilder key = new StringBuilder(cls.replaceFirst("Benchmark$", ""));
+      params.forEach((k, v) -> key.append(' ').append(k).append('=').append(v));
+      var primary = r.getPrimaryResult();
+      rows.computeIfAbsent(key.toString(), x -> new LinkedHashMap<>())
+          .put(method, new Score(primary.getScore(), primary.getScoreError(), primary.getScoreUnit()));
+      if (params.containsKey("shape") && GEMM_SHAPE.matcher(params.get("shape")).matches()) {
+        rowShape.put(key.toString(), params.get("shape"));
+      }
+      if (!methods.contains(method)) methods.add(method);
+    }
+    methods.sort((x, y) -> x.equals("embed4j") ? -1 : y.equals("embed4j") ? 1 : x.compareTo(y));
+    List<String> peers = methods.stream().filter(m -> m.startsWith("peer_")).toList();
+    boolean anyFlops = !rowShape.isEmpty();
+
+    List<String> header = new ArrayList<>(List.of("benchmark"));
+    for (String m : methods) header.add(m);
+    for (String peer : peers) header.add(peer.substring(5) + "/embed4j");
+    if (anyFlops) for (String m : methods) header.add("GFLOP/s " + label(m));
+    List<List<String>> table = new ArrayList<>();
+    table.add(header);
+    for (var row : rows.entrySet()) {
+      Map<String, Score> scores = row.getValue();
+      List<String> cells = new ArrayList<>(List.of(row.getKey()));
+      for (String m : methods) {
+        Score s = scores.get(m);
+        cells.add(s == null ? "-" : Double.isNaN(s.error)
+            ? String.format(Locale.ROOT, "%.4g %s", s.value, s.unit)
+            : String.format(Locale.ROOT, "%.4g ± %.2g %s", s.value, s.error, s.unit));
+      }
+      Score ours = scores.get("embed4j");
+      for (String peer : peers) {
+        Score s = scores.get(peer);
+        if (ours == null || s == null) {
+          cells.add("-");
+        } else {
+          boolean throughput = s.unit.startsWith("ops/");
+          double ratio = throughput ? ours.value / s.value : s.value / ours.value;
+          cells.add(String.format(Locale.ROOT, "%.2f", ratio));
+        }
+      }
+      if (anyFlops) {
+        String shape = rowShape.get(row.getKey());
+        for (String m : methods) {
+          Score s = scores.get(m);
+          double seconds = s == null ? Double.NaN : secondsPerOp(s);
+          cells.add(shape == null || Double.isNaN(seconds) ? "-"
+              : String.format(Locale.ROOT, "%.1f", flops(shape) / seconds / 1e9));
+        }
+      }
+      table.add(cells);
+    }
+
+    int[] width = new int[header.size()];
+    for (List<String> r : table) for (int i = 0; i < r.size(); i++) width[i] = Math.max(width[i], r.get(i).length());
+    out.println("ratios: peer time / embed4j time (above 1: embed4j is faster)");
+    for (int t = 0; t < table.size(); t++) {
+      List<String> r = table.get(t);
+      StringBuilder line = new StringBuilder();
+      for (int i = 0; i < r.size(); i++) {
+        String cell = r.get(i);
+        line.append(i == 0 ? String.format("%-" + width[i] + "s", cell) : String.format("  %" + width[i] + "s", cell));
+      }
+      out.println(line.toString().stripTrailing());
+      if (t == 0) out.println("-".repeat(line.length()));
+    }
+    extras.forEach((k, v) -> out.println(k + ": " + v));
+  }
+
+  private static String label(String method) {
+    return method.startsWith("peer_") ? method.substring(5) : method;
+  }
+
+  private static double flops(String shape) {
+    Matcher m = GEMM_SHAPE.matcher(shape);
+    if (!m.matches()) return Double.NaN;
+    return 2.0 * Double.parseDouble(m.group(1)) * Double.parseDouble(m.group(2)) * Double.parseDouble(m.group(3));
+  }
+
+  /** Seconds per operation from an average-time score ("ms/op", "us/op"...); NaN for other units. */
+  private static double secondsPerOp(Score s) {
+    if (!s.unit.endsWith("/op")) return Double.NaN;
+    double scale = switch (s.unit.substring(0, s.unit.length() - 3)) {
+      case "s" -> 1;
+      case "ms" -> 1e-3;
+      case "us" -> 1e-6;
+      case "ns" -> 1e-9;
+      default -> Double.NaN;
+    };
+    return s.value * scale;
+  }
+}

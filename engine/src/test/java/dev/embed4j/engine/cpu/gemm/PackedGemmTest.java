@@ -1,0 +1,142 @@
+package dev.embed4j.engine.cpu.gemm;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import dev.embed4j.engine.cpu.Parallel;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+/** PackedGemm against the double-accumulating ReferenceGemm on random inputs of awkward shapes. */
+class PackedGemmTest {
+  private static final GemmKernel FAST = new PackedGemm();
+  private static final GemmKernel REF = new ReferenceGemm();
+  private static final int[] AWKWARD = {1, 7, 13, 17, 31, 33, 65, 127, 257};
+
+  /**
+   * One problem embedded in larger buffers: A, B and C are sub-matrices of wider arrays (leading
+   * dimensions past the logical width) at non-zero offsets, and C starts with values (NaN where beta is 0,
+   * so an overwrite that reads C would show).
+   */
+  private static void check(Random rnd, boolean transA, boolean transB, int m, int n, int k, float alpha,
+      float beta, int pad) {
+    int aRows = transA ? k : m, aCols = transA ? m : k;
+    int bRows = transB ? n : k, bCols = transB ? k : n;
+    int lda = aCols + pad, ldb = bCols + pad, ldc = n + pad;
+    int aOff = 3, bOff = 5, cOff = 2;
+    float[] a = random(rnd, aOff + aRows * lda + 1);
+    float[] b = random(rnd, bOff + bRows * ldb + 1);
+    float[] c0 = random(rnd, cOff + m * ldc + 1);
+    if (beta == 0f) {
+      for (int i = 0; i < m; i++) for (int j = 0; j < n; j++) c0[cOff + i * ldc + j] = Float.NaN;
+    }
+    float[] fast = c0.clone(), ref = c0.clone();
+    FAST.gemm(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, fast, cOff, ldc);
+    REF.gemm(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, ref, cOff, ldc);
+    for (int i = 0; i < fast.length; i++) {
+      int rel = i - cOff, row = rel / ldc, col = rel - row * ldc;
+      boolean inside = rel >= 0 && row < m && col < n;
+      if (!inside) {
+        if (Float.floatToRawIntBits(fast[i]) != Float.floatToRawIntBits(c0[i])) {
+          fail(String.format("wrote outside C at %d (transA=%b transB=%b m=%d n=%d k=%d)", i, transA, transB, m,
+              n, k));
+        }
+        continue;
+      }
+      double bound = 0;
+      for (int p = 0; p < k; p++) {
+        float av = transA ? a[aOff + p * lda + row] : a[aOff + row * lda + p];
+        float bv = transB ? b[bOff + col * ldb + p] : b[bOff + p * ldb + col];
+        bound += Math.abs((double) av * bv);
+      }
+      double tol = 1e-5 * (Math.abs(alpha) * bound + (beta == 0f ? 0 : Math.abs(beta * c0[i]))) + 1e-6;
+      if (!(Math.abs(fast[i] - ref[i]) <= tol)) {
+        fail(String.format("C[%d,%d] = %s, reference %s (transA=%b transB=%b m=%d n=%d k=%d alpha=%s beta=%s)",
+            row, col, fast[i], ref[i], transA, transB, m, n, k, alpha, beta));
+      }
+    }
+  }
+
+  private static float[] random(Random rnd, int size) {
+    float[] x = new float[size];
+    for (int i = 0; i < x.length; i++) x[i] = rnd.nextFloat() * 2 - 1;
+    return x;
+  }
+
+  @Test
+  void awkwardSizesAllTransposes() {
+    Random rnd = new Random(42);
+    for (int t = 0; t < 4; t++) {
+      boolean ta = (t & 1) != 0, tb = (t & 2) != 0;
+      for (int s : AWKWARD) check(rnd, ta, tb, s, s, s, 1f, 0f, 0);
+      for (int i = 0; i < 25; i++) {
+        int m = AWKWARD[rnd.nextInt(AWKWARD.length)], n = AWKWARD[rnd.nextInt(AWKWARD.length)];
+        int k = AWKWARD[rnd.nextInt(AWKWARD.length)];
+        check(rnd, ta, tb, m, n, k, 1f, 0f, rnd.nextInt(3));
+      }
+    }
+  }
+
+  @Test
+  void alphaBetaAndLeadingDimensions() {
+    Random rnd = new Random(7);
+    float[][] alphaBeta = {{1f, 0f}, {1f, 1f}, {0.5f, 0f}, {-2f, 0.25f}, {1.5f, -1f}, {0f, 0.5f}, {0f, 0f}};
+    for (float[] ab : alphaBeta) {
+      for (int t = 0; t < 4; t++) {
+        boolean ta = (t & 1) != 0, tb = (t & 2) != 0;
+        check(rnd, ta, tb, 33, 17, 65, ab[0], ab[1], 5);
+        check(rnd, ta, tb, 1, 31, 7, ab[0], ab[1], 1);
+        check(rnd, ta, tb, 13, 1, 127, ab[0], ab[1], 2);
+      }
+    }
+  }
+
+  @Test
+  void emptyDimensions() {
+    Random rnd = new Random(3);
+    for (int t = 0; t < 4; t++) {
+      boolean ta = (t & 1) != 0, tb = (t & 2) != 0;
+      check(rnd, ta, tb, 7, 13, 0, 1f, 0f, 1);
+      check(rnd, ta, tb, 7, 13, 0, 1f, 0.5f, 1);
+      check(rnd, ta, tb, 0, 13, 7, 1f, 0.5f, 1);
+      check(rnd, ta, tb, 7, 0, 7, 1f, 0.5f, 1);
+    }
+  }
+
+  /** Past the blocking sizes (k beyond one KC block, m beyond MC) and on more than one thread. */
+  @Test
+  void blockedAndParallel() {
+    Random rnd = new Random(11);
+    int before = Parallel.threads();
+    Parallel.setThreads(2);
+    try {
+      for (int t = 0; t < 4; t++) {
+        boolean ta = (t & 1) != 0, tb = (t & 2) != 0;
+        check(rnd, ta, tb, 301, 95, 611, 1f, 0f, 3);
+        check(rnd, ta, tb, 70, 290, 300, 0.75f, 1f, 0);
+      }
+    } finally {
+      Parallel.setThreads(before);
+    }
+  }
+
+  @Test
+  void registryNamesAndSwitching() {
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> GemmKernels.byName("nope"));
+    assertTrue(e.getMessage().contains("nope") && e.getMessage().contains("packed")
+        && e.getMessage().contains("reference"), e.getMessage());
+    assertEquals("packed", GemmKernels.DEFAULT);
+    GemmKernel previous = GemmKernels.use("reference");
+    try {
+      assertEquals("reference", GemmKernels.active().name());
+      GemmKernels.use("packed");
+      assertEquals("packed", GemmKernels.active().name());
+      assertSame(GemmKernels.byName("packed"), GemmKernels.active());
+    } finally {
+      GemmKernels.use(previous.name());
+    }
+  }
+}
