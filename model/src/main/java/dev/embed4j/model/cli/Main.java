@@ -12,7 +12,8 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * The command line: {@code embed4j <command> [options]}. Commands: {@code encode}. Each prints its usage
+ * The command line: {@code embed4j <command> [options]}. Commands: {@code encode}, {@code train}, {@code eval},
+ * {@code demo}. Each prints its usage
  * with {@code --help}. Exit status 0 on success, 2 for a usage error, 1 when the work failed.
  */
 public final class Main {
@@ -29,6 +30,10 @@ public final class Main {
 
       commands:
         encode    embed texts with a sentence-embedding model, one JSON array per line
+        train     train a model as a JSON or YAML config describes
+        eval      retrieval or similarity metrics of a model on a data file
+        demo      fine-tune all-MiniLM-L6-v2 on WordNet and show the before/after table
+        bench     JMH benchmarks (run through ./embed4j bench)
 
       Run 'embed4j <command> --help' for a command's options.
       """;
@@ -43,6 +48,13 @@ public final class Main {
     try {
       return switch (args[0]) {
         case "encode" -> Encode.run(rest, out, err);
+        case "train" -> TrainCommand.run(rest, out);
+        case "eval" -> EvalCommand.run(rest, out);
+        case "demo" -> DemoCommand.run(rest, out);
+        case "bench" -> {
+          err.println("embed4j bench: the benchmarks live in bench/target/benchmarks.jar; run them with ./embed4j bench NAME");
+          yield 2;
+        }
         default -> {
           err.println("embed4j: unknown command '" + args[0] + "'");
           err.print(USAGE);

@@ -1,0 +1,67 @@
+package dev.embed4j.model.cli;
+
+import dev.embed4j.model.SentenceEncoder;
+import dev.embed4j.model.train.EncoderTrainable;
+import dev.embed4j.model.train.TrainConfig;
+import dev.embed4j.model.train.Trainer;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.Set;
+
+/** {@code embed4j train CONFIG}: multi-task training from a JSON or YAML file. */
+final class TrainCommand {
+  private TrainCommand() {}
+
+  static final String HELP = """
+      usage: embed4j train CONFIG [--resume DIR] [--max-steps N] [--output DIR]
+
+      Trains a model as CONFIG (JSON or YAML) describes: the model to start from, datasets (JSONL, CSV or
+      TSV) with their columns, prompts and one loss each, the sampler and the hyper-parameters. Example:
+
+        model: default
+        output: runs/my-model
+        datasets:
+          - name: retrieval
+            path: queries.jsonl
+            loss: MultipleNegativesRankingLoss
+            prompts: {anchor: "query: "}
+          - name: symmetric
+            path: pairs.csv
+            loss: MultipleNegativesSymmetricRankingLoss
+        batch_size: 32
+        max_steps: 1000
+        checkpoint_every: 200
+
+      Losses: MultipleNegativesRankingLoss, MultipleNegativesSymmetricRankingLoss, their Cached
+      variants ({type: ..., mini_batch_size: N}), CoSENTLoss, CosineSimilarityLoss.
+
+      options:
+        --resume DIR     continue from a checkpoint (or the newest one under a run folder)
+        --max-steps N    override max_steps
+        --output DIR     override output
+      """;
+
+  static int run(String[] args, PrintStream out) throws IOException {
+    Options o = Options.parse(args, Set.of("--resume", "--max-steps", "--output"), Set.of());
+    if (o.help) {
+      out.print(HELP);
+      return 0;
+    }
+    if (o.positional().size() != 1) throw new Main.UsageException("expected one CONFIG file");
+    TrainConfig c = TrainConfig.read(Path.of(o.positional().get(0)));
+    if (o.has("--max-steps")) c.maxSteps = o.integer("--max-steps", c.maxSteps, 1);
+    if (o.has("--output")) c.output = o.path("--output");
+    SentenceEncoder enc = (c.model.equals("default") ? SentenceEncoder.defaultModel() : SentenceEncoder.load(Path.of(c.model)))
+        .withMaxSeqLength(c.maxSeqLength);
+    Trainer.Builder b = Trainer.builder().model(new EncoderTrainable(enc)).prompts(c.prompts).sampler(c.sampler)
+        .batchSize(c.batchSize).epochs(c.epochs).maxSteps(c.maxSteps).learningRate(c.learningRate).warmupRatio(c.warmupRatio)
+        .weightDecay(c.weightDecay).maxGradNorm(c.maxGradNorm).seed(c.seed).noDuplicates(c.noDuplicates)
+        .checkpointEvery(c.checkpointEvery).outputDir(c.output).evalEvery(-1).log(out);
+    for (Trainer.Task t : c.tasks) b.task(t.name(), t.dataset(), t.loss());
+    if (o.has("--resume")) b.resumeFrom(o.path("--resume"));
+    Trainer.Result r = b.build().fit();
+    out.println("trained " + r.steps() + " steps; model saved to " + c.output.resolve("final"));
+    return 0;
+  }
+}
