@@ -1,0 +1,92 @@
+package dev.embed4j.engine.cpu.gemm;
+
+import static dev.embed4j.engine.cpu.gemm.GemmMicroKernel.MR;
+import static dev.embed4j.engine.cpu.gemm.GemmMicroKernel.NR;
+import static dev.embed4j.engine.cpu.gemm.GemmMicroKernel.S;
+import static dev.embed4j.engine.cpu.gemm.GemmMicroKernel.VL;
+
+import jdk.incubator.vector.FloatVector;
+
+/**
+ * Copies blocks of op(A) and op(B) into the layouts {@link GemmMicroKernel} reads, zero-padding partial
+ * panels so the kernel always computes a full tile. Every transpose combination ends in the same two
+ * layouts, so the kernels never look at transA or transB.
+ */
+final class GemmPacking {
+  private GemmPacking() {}
+
+  /**
+   * Rows [p0, p0+kc) × columns [j0, j0+nc) of op(B) into kc×NR panels: panel q holds columns q·NR..,
+   * element (p, j) at q·NR·kc + p·NR + j, so one step of the kernel reads NR contiguous floats. Columns
+   * past nc are zero.
+   */
+  static void packB(boolean transB, float[] b, int bOff, int ldb, int p0, int kc, int j0, int nc, float[] pb) {
+    for (int jr = 0; jr < nc; jr += NR) {
+      int nr = Math.min(NR, nc - jr);
+      int dst = jr * kc;
+      if (!transB) {
+        int src = bOff + p0 * ldb + j0 + jr;
+        if (nr == NR) {
+          for (int p = 0; p < kc; p++, src += ldb, dst += NR) {
+            FloatVector.fromArray(S, b, src).intoArray(pb, dst);
+            FloatVector.fromArray(S, b, src + VL).intoArray(pb, dst + VL);
+          }
+        } else {
+          for (int p = 0; p < kc; p++, src += ldb, dst += NR) {
+            int j = 0;
+            for (; j < nr; j++) pb[dst + j] = b[src + j];
+            for (; j < NR; j++) pb[dst + j] = 0f;
+          }
+        }
+      } else {
+        // B stored n×k: each column of op(B) is a contiguous row of B, read once and scattered with stride NR
+        int j = 0;
+        for (; j < nr; j++) {
+          int src = bOff + (j0 + jr + j) * ldb + p0;
+          for (int p = 0; p < kc; p++) pb[dst + p * NR + j] = b[src + p];
+        }
+        for (; j < NR; j++) {
+          for (int p = 0; p < kc; p++) pb[dst + p * NR + j] = 0f;
+        }
+      }
+    }
+  }
+
+  /**
+   * Rows [i0, i0+mc) × columns [p0, p0+kc) of op(A) = Aᵀ (A stored k×m) into k-major MR×kc panels:
+   * panel q holds rows q·MR.., element (r, p) at q·MR·kc + p·MR + r. For a transposed A these MR values
+   * are contiguous in memory, so packing is a short copy per k. Rows past mc are zero.
+   */
+  static void packTransposedA(float[] a, int aOff, int lda, int i0, int mc, int p0, int kc, float[] pa) {
+    for (int ir = 0; ir < mc; ir += MR) {
+      int mr = Math.min(MR, mc - ir);
+      int dst = ir * kc;
+      int src = aOff + p0 * lda + i0 + ir;
+      if (mr == MR) {
+        for (int p = 0; p < kc; p++, src += lda, dst += MR) {
+          pa[dst] = a[src];
+          pa[dst + 1] = a[src + 1];
+          pa[dst + 2] = a[src + 2];
+          pa[dst + 3] = a[src + 3];
+        }
+      } else {
+        for (int p = 0; p < kc; p++, src += lda, dst += MR) {
+          int r = 0;
+          for (; r < mr; r++) pa[dst + r] = a[src + r];
+          for (; r < MR; r++) pa[dst + r] = 0f;
+        }
+      }
+    }
+  }
+
+  /**
+   * The last mr &lt; MR rows of a non-transposed A block, columns [p0, p0+kc), as MR rows of kc floats
+   * (row r at r·kc), rows past mr zero: the full panels are read in place, only this tail is copied.
+   */
+  static void packTailRows(float[] a, int rowStart, int lda, int mr, int kc, float[] dst) {
+    for (int r = 0; r < MR; r++) {
+      if (r < mr) System.arraycopy(a, rowStart + r * lda, dst, r * kc, kc);
+      else java.util.Arrays.fill(dst, r * kc, (r + 1) * kc, 0f);
+    }
+  }
+}
