@@ -12,7 +12,7 @@ import dev.embed4j.engine.cpu.Parallel;
  * The fast CPU SGEMM (TODO javadoc).
  */
 public final class PackedGemm implements GemmKernel {
-  static final int DEFAULT_KC = 256, DEFAULT_MC = 128, DEFAULT_NC = 4096;
+  static final int DEFAULT_KC = 384, DEFAULT_MC = 128, DEFAULT_NC = 4096;
   /** Below this many multiply-adds one thread is faster than waking another. */
   static final long PARALLEL_MIN_FMAS = 1L << 20;
 
@@ -117,7 +117,7 @@ public final class PackedGemm implements GemmKernel {
   void serial(boolean transA, boolean transB, int m, int n, int k, float alpha, float[] a, int aOff, int lda,
       float[] b, int bOff, int ldb, float beta, float[] c, int cOff, int ldc, Workspace w) {
     int kcb = blockSize(k, kcMax, 1), mcb = blockSize(m, mcMax, MR), ncb = blockSize(n, ncMax, NR);
-    float[] pa = w.a(transA ? mcb * kcb : MR * kcb);
+    float[] pa = w.a((mcb + MR - 1) / MR * MR * kcb);
     float[] pb = w.b(((ncb + NR - 1) / NR) * NR * kcb);
     float[] tile = w.tile;
     float sink = 0;
@@ -129,12 +129,8 @@ public final class PackedGemm implements GemmKernel {
         int mode = pc > 0 || beta == 1f ? ADD : beta == 0f ? OVERWRITE : SCALE;
         for (int ic = 0; ic < m; ic += mcb) {
           int mc = Math.min(mcb, m - ic);
-          int fullRows = mc / MR * MR;
-          if (transA) {
-            GemmPacking.packTransposedA(a, aOff, lda, ic, mc, pc, kc, pa);
-          } else if (fullRows < mc) {
-            GemmPacking.packTailRows(a, aOff + (ic + fullRows) * lda + pc, lda, mc - fullRows, kc, pa);
-          }
+          if (transA) GemmPacking.packTransposedA(a, aOff, lda, ic, mc, pc, kc, pa);
+          else GemmPacking.packRowsA(a, aOff, lda, ic, mc, pc, kc, pa);
           for (int jr = 0; jr < nc; jr += NR) {
             int nr = Math.min(NR, nc - jr), bi = jr * kc;
             int cStrip = cOff + ic * ldc + jc + jr;
@@ -147,11 +143,8 @@ public final class PackedGemm implements GemmKernel {
               int mr = Math.min(MR, mc - ir), ci = cStrip + ir * ldc;
               if (transA) {
                 GemmMicroKernel.packedA(kc, pa, ir * kc, pb, bi, c, ci, ldc, mode, alpha, beta, mr, nr, tile);
-              } else if (mr == MR) {
-                GemmMicroKernel.rowsA(kc, a, aOff + (ic + ir) * lda + pc, lda, pb, bi, c, ci, ldc, mode, alpha,
-                    beta, mr, nr, tile);
               } else {
-                GemmMicroKernel.rowsA(kc, pa, 0, kc, pb, bi, c, ci, ldc, mode, alpha, beta, mr, nr, tile);
+                GemmMicroKernel.rowsA(kc, pa, ir * kc, kc, pb, bi, c, ci, ldc, mode, alpha, beta, mr, nr, tile);
               }
             }
           }
