@@ -54,24 +54,18 @@ final class GemmMicroKernel {
       c30 = av.fma(b0, c30);
       c31 = av.fma(b1, c31);
     }
-    // written out here, not in a shared method: passing 8 vectors to a call that C2 does not inline
-    // boxes them (and such a helper ran in C1 at 5 GFLOP/s)
-    if (mr == MR && nr == NR) {
-      store(c00, c01, c, ci, mode, alpha, beta);
-      store(c10, c11, c, ci + ldc, mode, alpha, beta);
-      store(c20, c21, c, ci + 2 * ldc, mode, alpha, beta);
-      store(c30, c31, c, ci + 3 * ldc, mode, alpha, beta);
-    } else {
-      c00.intoArray(tile, 0);
-      c01.intoArray(tile, VL);
-      c10.intoArray(tile, NR);
-      c11.intoArray(tile, NR + VL);
-      c20.intoArray(tile, 2 * NR);
-      c21.intoArray(tile, 2 * NR + VL);
-      c30.intoArray(tile, 3 * NR);
-      c31.intoArray(tile, 3 * NR + VL);
-      mergeEdge(tile, c, ci, ldc, mode, alpha, beta, mr, nr);
-    }
+    // Through a small buffer rather than a helper taking the 8 vectors: a callee C2 does not inline
+    // (a matter of profile timing) gets them boxed, and one such run went 4x slower. The buffer stays in
+    // L1 and costs 16 extra memory operations per kc·8 FMAs.
+    c00.intoArray(tile, 0);
+    c01.intoArray(tile, VL);
+    c10.intoArray(tile, NR);
+    c11.intoArray(tile, NR + VL);
+    c20.intoArray(tile, 2 * NR);
+    c21.intoArray(tile, 2 * NR + VL);
+    c30.intoArray(tile, 3 * NR);
+    c31.intoArray(tile, 3 * NR + VL);
+    flush(tile, c, ci, ldc, mode, alpha, beta, mr, nr);
   }
 
   /** C tile += alpha·A·B over kc steps, A packed k-major: element (r, p) at ai + p·MR + r. */
@@ -98,29 +92,44 @@ final class GemmMicroKernel {
       c30 = av.fma(b0, c30);
       c31 = av.fma(b1, c31);
     }
-    // written out here, not in a shared method: passing 8 vectors to a call that C2 does not inline
-    // boxes them (and such a helper ran in C1 at 5 GFLOP/s)
-    if (mr == MR && nr == NR) {
-      store(c00, c01, c, ci, mode, alpha, beta);
-      store(c10, c11, c, ci + ldc, mode, alpha, beta);
-      store(c20, c21, c, ci + 2 * ldc, mode, alpha, beta);
-      store(c30, c31, c, ci + 3 * ldc, mode, alpha, beta);
-    } else {
-      c00.intoArray(tile, 0);
-      c01.intoArray(tile, VL);
-      c10.intoArray(tile, NR);
-      c11.intoArray(tile, NR + VL);
-      c20.intoArray(tile, 2 * NR);
-      c21.intoArray(tile, 2 * NR + VL);
-      c30.intoArray(tile, 3 * NR);
-      c31.intoArray(tile, 3 * NR + VL);
-      mergeEdge(tile, c, ci, ldc, mode, alpha, beta, mr, nr);
-    }
+    // Through a small buffer rather than a helper taking the 8 vectors: a callee C2 does not inline
+    // (a matter of profile timing) gets them boxed, and one such run went 4x slower. The buffer stays in
+    // L1 and costs 16 extra memory operations per kc·8 FMAs.
+    c00.intoArray(tile, 0);
+    c01.intoArray(tile, VL);
+    c10.intoArray(tile, NR);
+    c11.intoArray(tile, NR + VL);
+    c20.intoArray(tile, 2 * NR);
+    c21.intoArray(tile, 2 * NR + VL);
+    c30.intoArray(tile, 3 * NR);
+    c31.intoArray(tile, 3 * NR + VL);
+    flush(tile, c, ci, ldc, mode, alpha, beta, mr, nr);
   }
 
-  /** An edge tile: the padded panels computed a full tile; only its mr×nr corner lands in C. */
-  private static void mergeEdge(float[] tile, float[] c, int ci, int ldc, int mode, float alpha, float beta,
-      int mr, int nr) {
+  /**
+   * C tile = alpha·tile (+ C, or + beta·C) for the mr×nr corner of an MR×NR tile buffer (row r at r·NR):
+   * whole rows as two vectors, an edge tile (the padded panels computed a full one) element by element.
+   */
+  private static void flush(float[] tile, float[] c, int ci, int ldc, int mode, float alpha, float beta, int mr,
+      int nr) {
+    if (nr == NR) {
+      for (int r = 0; r < mr; r++) {
+        int row = ci + r * ldc, t = r * NR;
+        FloatVector v0 = FloatVector.fromArray(S, tile, t).mul(alpha);
+        FloatVector v1 = FloatVector.fromArray(S, tile, t + VL).mul(alpha);
+        if (mode == ADD) {
+          v0 = v0.add(FloatVector.fromArray(S, c, row));
+          v1 = v1.add(FloatVector.fromArray(S, c, row + VL));
+        } else if (mode == SCALE) {
+          FloatVector bv = FloatVector.broadcast(S, beta);
+          v0 = FloatVector.fromArray(S, c, row).fma(bv, v0);
+          v1 = FloatVector.fromArray(S, c, row + VL).fma(bv, v1);
+        }
+        v0.intoArray(c, row);
+        v1.intoArray(c, row + VL);
+      }
+      return;
+    }
     for (int r = 0; r < mr; r++) {
       int row = ci + r * ldc, t = r * NR;
       for (int j = 0; j < nr; j++) {
@@ -128,20 +137,5 @@ final class GemmMicroKernel {
         c[row + j] = mode == OVERWRITE ? v : mode == ADD ? c[row + j] + v : beta * c[row + j] + v;
       }
     }
-  }
-
-  private static void store(FloatVector v0, FloatVector v1, float[] c, int ci, int mode, float alpha, float beta) {
-    v0 = v0.mul(alpha);
-    v1 = v1.mul(alpha);
-    if (mode == ADD) {
-      v0 = v0.add(FloatVector.fromArray(S, c, ci));
-      v1 = v1.add(FloatVector.fromArray(S, c, ci + VL));
-    } else if (mode == SCALE) {
-      FloatVector bv = FloatVector.broadcast(S, beta);
-      v0 = FloatVector.fromArray(S, c, ci).fma(bv, v0);
-      v1 = FloatVector.fromArray(S, c, ci + VL).fma(bv, v1);
-    }
-    v0.intoArray(c, ci);
-    v1.intoArray(c, ci + VL);
   }
 }

@@ -54,27 +54,25 @@ final class GemmPacking {
 
   /**
    * Rows [i0, i0+mc) × columns [p0, p0+kc) of op(A) = Aᵀ (A stored k×m) into k-major MR×kc panels:
-   * panel q holds rows q·MR.., element (r, p) at q·MR·kc + p·MR + r. For a transposed A these MR values
-   * are contiguous in memory, so packing is a short copy per k. Rows past mc are zero.
+   * panel q holds rows q·MR.., element (r, p) at q·MR·kc + p·MR + r. Walks A one stored row (one k) at
+   * a time, mc contiguous floats, dealing MR of them to each panel: panel by panel instead, every k
+   * would touch a new line and page of A for 16 bytes (4096×384 Aᵀ: 22 → 75 GFLOP/s). Rows past mc
+   * are zero.
    */
   static void packTransposedA(float[] a, int aOff, int lda, int i0, int mc, int p0, int kc, float[] pa) {
-    for (int ir = 0; ir < mc; ir += MR) {
-      int mr = Math.min(MR, mc - ir);
-      int dst = ir * kc;
-      int src = aOff + p0 * lda + i0 + ir;
-      if (mr == MR) {
-        for (int p = 0; p < kc; p++, src += lda, dst += MR) {
-          pa[dst] = a[src];
-          pa[dst + 1] = a[src + 1];
-          pa[dst + 2] = a[src + 2];
-          pa[dst + 3] = a[src + 3];
-        }
-      } else {
-        for (int p = 0; p < kc; p++, src += lda, dst += MR) {
-          int r = 0;
-          for (; r < mr; r++) pa[dst + r] = a[src + r];
-          for (; r < MR; r++) pa[dst + r] = 0f;
-        }
+    int full = mc / MR * MR, panelStride = MR * kc;
+    for (int p = 0; p < kc; p++) {
+      int src = aOff + (p0 + p) * lda + i0, dst = p * MR;
+      for (int i = 0; i < full; i += MR, dst += panelStride) {
+        pa[dst] = a[src + i];
+        pa[dst + 1] = a[src + i + 1];
+        pa[dst + 2] = a[src + i + 2];
+        pa[dst + 3] = a[src + i + 3];
+      }
+      if (full < mc) {
+        int r = 0;
+        for (; r < mc - full; r++) pa[dst + r] = a[src + full + r];
+        for (; r < MR; r++) pa[dst + r] = 0f;
       }
     }
   }
