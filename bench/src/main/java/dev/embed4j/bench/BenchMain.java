@@ -156,6 +156,7 @@ public final class BenchMain {
     command.addAll(List.of(args));
     ProcessBuilder pb = new ProcessBuilder(command).inheritIO();
     for (String v : OPENBLAS_OVERRIDES) {
+      if (System.getenv(v) == null) continue;
       System.err.println("[bench] " + v + "=" + System.getenv(v) + " removed so that OpenBLAS picks its own core");
       pb.environment().remove(v);
     }

@@ -93,8 +93,15 @@ public final class CpuBackend implements Backend {
       long strideC) {
     GemmKernel kernel = GemmKernels.active();
     float[] fa = f(a), fb = f(b), fc = f(c);
-    if (batch == 1) {
-      kernel.gemm(transA, transB, m, n, k, alpha, fa, aOffset, lda, fb, bOffset, ldb, beta, fc, cOffset, ldc);
+    // Many small problems (attention heads): one thread per group of whole problems, each call single-
+    // threaded (the kernel runs inline inside the pool). Few big ones: one after another, each spread
+    // over all threads, since splitting 3 problems over 2 threads would leave one idle a third of the time.
+    boolean bigProblems = (long) m * n * k >= 1L << 22 && batch < 4 * Parallel.threads();
+    if (batch == 1 || bigProblems) {
+      for (int i = 0; i < batch; i++) {
+        kernel.gemm(transA, transB, m, n, k, alpha, fa, (int) (aOffset + i * strideA), lda, fb,
+            (int) (bOffset + i * strideB), ldb, beta, fc, (int) (cOffset + i * strideC), ldc);
+      }
       return;
     }
     Parallel.forRange(batch, 1, (lo, hi) -> {

@@ -12,7 +12,7 @@ import org.junit.jupiter.api.Test;
 
 /** PackedGemm against the double-accumulating ReferenceGemm on random inputs of awkward shapes. */
 class PackedGemmTest {
-  private static final GemmKernel FAST = new PackedGemm();
+  private static GemmKernel kernel = new PackedGemm();
   private static final GemmKernel REF = new ReferenceGemm();
   private static final int[] AWKWARD = {1, 7, 13, 17, 31, 33, 65, 127, 257};
 
@@ -34,7 +34,7 @@ class PackedGemmTest {
       for (int i = 0; i < m; i++) for (int j = 0; j < n; j++) c0[cOff + i * ldc + j] = Float.NaN;
     }
     float[] fast = c0.clone(), ref = c0.clone();
-    FAST.gemm(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, fast, cOff, ldc);
+    kernel.gemm(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, fast, cOff, ldc);
     REF.gemm(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, ref, cOff, ldc);
     for (int i = 0; i < fast.length; i++) {
       int rel = i - cOff, row = rel / ldc, col = rel - row * ldc;
@@ -120,6 +120,26 @@ class PackedGemmTest {
       }
     } finally {
       Parallel.setThreads(before);
+    }
+  }
+
+  /** Tiny blocks, so that small problems cross every block boundary (k, m and n) and edge tile. */
+  @Test
+  void smallBlocking() {
+    GemmKernel saved = kernel;
+    Random rnd = new Random(5);
+    try {
+      for (boolean touch : new boolean[] {true, false}) {
+        kernel = new PackedGemm(16, 8, 32, touch);
+        for (int t = 0; t < 4; t++) {
+          boolean ta = (t & 1) != 0, tb = (t & 2) != 0;
+          check(rnd, ta, tb, 37, 71, 45, 1f, 0f, 2);
+          check(rnd, ta, tb, 9, 33, 17, -0.5f, 2f, 0);
+          check(rnd, ta, tb, 21, 65, 33, 1f, 1f, 1);
+        }
+      }
+    } finally {
+      kernel = saved;
     }
   }
 

@@ -1,0 +1,141 @@
+package dev.embed4j.engine.cpu.gemm;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * The register-tiled inner kernels of {@link PackedGemm}: an {@value #MR}×{@code NR} tile of C, NR = two
+ * vectors (16 floats with AVX2), held in 8 vector accumulators while k runs over a packed panel of B.
+ * Each step along k loads two vectors of B, broadcasts four scalars of A and issues 8 independent FMAs.
+ *
+ * <p>Why 4×2 vectors and not the 6×2 of BLIS: C2 hoists all broadcasts of a step ahead of the FMAs, so
+ * with 12 accumulators the 16 AVX2 registers run out and it spills (and even boxed an accumulator per
+ * step); 8 accumulators still cover the FMA latency (4 cycles × 2 pipes on Zen 3). Measured alone with
+ * panels in L1 (kc = 256, thread CPU time): 4×2 reached 90–94 GFLOP/s on one Zen 3 core, 6×2 about 40,
+ * 8×1 and 2×4 about 78, 4×3 and 5×2 about 38–53 (spills); unrolling k by 2 or 4 did not help.
+ *
+ * <p>Two variants differ only in where A comes from: {@link #rowsA} reads the four rows of A in place
+ * (row r at {@code ai + r·rs}, k contiguous), so a non-transposed A needs no packing; {@link #packedA}
+ * reads A packed k-major ({@code ai + p·MR + r}), which is what a transposed A packs into cheaply. Both
+ * scale by alpha when they write C: mode {@link #OVERWRITE} (beta = 0, C is never read, so NaN in C
+ * does not leak), {@link #ADD} (beta = 1, or every k block after the first) or {@link #SCALE}.
+ */
+final class GemmMicroKernel {
+  static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+  static final int VL = S.length();
+  static final int MR = 4;
+  static final int NR = 2 * VL;
+  static final int OVERWRITE = 0, ADD = 1, SCALE = 2;
+
+  private GemmMicroKernel() {}
+
+  /** C tile += alpha·A·B over kc steps, A rows in place at ai, ai + rs, ai + 2rs, ai + 3rs. */
+  static void rowsA(int kc, float[] a, int ai, int rs, float[] pb, int bi, float[] c, int ci, int ldc, int mode,
+      float alpha, float beta, int mr, int nr, float[] tile) {
+    FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
+    FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
+    FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S);
+    FloatVector c30 = FloatVector.zero(S), c31 = FloatVector.zero(S);
+    int a1 = ai + rs, a2 = ai + 2 * rs, a3 = ai + 3 * rs;
+    for (int p = 0; p < kc; p++) {
+      int bp = bi + p * NR;
+      FloatVector b0 = FloatVector.fromArray(S, pb, bp);
+      FloatVector b1 = FloatVector.fromArray(S, pb, bp + VL);
+      FloatVector av = FloatVector.broadcast(S, a[ai + p]);
+      c00 = av.fma(b0, c00);
+      c01 = av.fma(b1, c01);
+      av = FloatVector.broadcast(S, a[a1 + p]);
+      c10 = av.fma(b0, c10);
+      c11 = av.fma(b1, c11);
+      av = FloatVector.broadcast(S, a[a2 + p]);
+      c20 = av.fma(b0, c20);
+      c21 = av.fma(b1, c21);
+      av = FloatVector.broadcast(S, a[a3 + p]);
+      c30 = av.fma(b0, c30);
+      c31 = av.fma(b1, c31);
+    }
+    // Through a small buffer rather than a helper taking the 8 vectors: a callee C2 does not inline
+    // (a matter of profile timing) gets them boxed, and one such run went 4x slower. The buffer stays in
+    // L1 and costs 16 extra memory operations per kc·8 FMAs.
+    c00.intoArray(tile, 0);
+    c01.intoArray(tile, VL);
+    c10.intoArray(tile, NR);
+    c11.intoArray(tile, NR + VL);
+    c20.intoArray(tile, 2 * NR);
+    c21.intoArray(tile, 2 * NR + VL);
+    c30.intoArray(tile, 3 * NR);
+    c31.intoArray(tile, 3 * NR + VL);
+    flush(tile, c, ci, ldc, mode, alpha, beta, mr, nr);
+  }
+
+  /** C tile += alpha·A·B over kc steps, A packed k-major: element (r, p) at ai + p·MR + r. */
+  static void packedA(int kc, float[] pa, int ai, float[] pb, int bi, float[] c, int ci, int ldc, int mode,
+      float alpha, float beta, int mr, int nr, float[] tile) {
+    FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
+    FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
+    FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S);
+    FloatVector c30 = FloatVector.zero(S), c31 = FloatVector.zero(S);
+    for (int p = 0; p < kc; p++) {
+      int bp = bi + p * NR, ap = ai + p * MR;
+      FloatVector b0 = FloatVector.fromArray(S, pb, bp);
+      FloatVector b1 = FloatVector.fromArray(S, pb, bp + VL);
+      FloatVector av = FloatVector.broadcast(S, pa[ap]);
+      c00 = av.fma(b0, c00);
+      c01 = av.fma(b1, c01);
+      av = FloatVector.broadcast(S, pa[ap + 1]);
+      c10 = av.fma(b0, c10);
+      c11 = av.fma(b1, c11);
+      av = FloatVector.broadcast(S, pa[ap + 2]);
+      c20 = av.fma(b0, c20);
+      c21 = av.fma(b1, c21);
+      av = FloatVector.broadcast(S, pa[ap + 3]);
+      c30 = av.fma(b0, c30);
+      c31 = av.fma(b1, c31);
+    }
+    // Through a small buffer rather than a helper taking the 8 vectors: a callee C2 does not inline
+    // (a matter of profile timing) gets them boxed, and one such run went 4x slower. The buffer stays in
+    // L1 and costs 16 extra memory operations per kc·8 FMAs.
+    c00.intoArray(tile, 0);
+    c01.intoArray(tile, VL);
+    c10.intoArray(tile, NR);
+    c11.intoArray(tile, NR + VL);
+    c20.intoArray(tile, 2 * NR);
+    c21.intoArray(tile, 2 * NR + VL);
+    c30.intoArray(tile, 3 * NR);
+    c31.intoArray(tile, 3 * NR + VL);
+    flush(tile, c, ci, ldc, mode, alpha, beta, mr, nr);
+  }
+
+  /**
+   * C tile = alpha·tile (+ C, or + beta·C) for the mr×nr corner of an MR×NR tile buffer (row r at r·NR):
+   * whole rows as two vectors, an edge tile (the padded panels computed a full one) element by element.
+   */
+  private static void flush(float[] tile, float[] c, int ci, int ldc, int mode, float alpha, float beta, int mr,
+      int nr) {
+    if (nr == NR) {
+      for (int r = 0; r < mr; r++) {
+        int row = ci + r * ldc, t = r * NR;
+        FloatVector v0 = FloatVector.fromArray(S, tile, t).mul(alpha);
+        FloatVector v1 = FloatVector.fromArray(S, tile, t + VL).mul(alpha);
+        if (mode == ADD) {
+          v0 = v0.add(FloatVector.fromArray(S, c, row));
+          v1 = v1.add(FloatVector.fromArray(S, c, row + VL));
+        } else if (mode == SCALE) {
+          FloatVector bv = FloatVector.broadcast(S, beta);
+          v0 = FloatVector.fromArray(S, c, row).fma(bv, v0);
+          v1 = FloatVector.fromArray(S, c, row + VL).fma(bv, v1);
+        }
+        v0.intoArray(c, row);
+        v1.intoArray(c, row + VL);
+      }
+      return;
+    }
+    for (int r = 0; r < mr; r++) {
+      int row = ci + r * ldc, t = r * NR;
+      for (int j = 0; j < nr; j++) {
+        float v = alpha * tile[t + j];
+        c[row + j] = mode == OVERWRITE ? v : mode == ADD ? c[row + j] + v : beta * c[row + j] + v;
+      }
+    }
+  }
+}
