@@ -14,9 +14,9 @@ import jdk.incubator.vector.VectorSpecies;
  * panels in L1 (kc = 256, thread CPU time): 4×2 reached 90–94 GFLOP/s on one Zen 3 core, 6×2 about 40,
  * 8×1 and 2×4 about 78, 4×3 and 5×2 about 38–53 (spills); unrolling k by 2 or 4 did not help.
  *
- * <p>Two variants differ only in where A comes from: {@link #rowsA} reads the four rows of A in place
- * (row r at {@code ai + r·rs}, k contiguous), so a non-transposed A needs no packing; {@link #packedA}
- * reads A packed k-major ({@code ai + p·MR + r}), which is what a transposed A packs into cheaply. Both
+ * <p>Two variants differ only in how A is laid out: {@link #rowsA} reads four rows, k contiguous, row r
+ * at {@code ai + r·rs} (a non-transposed A copied row by row to stride kc: four sequential streams);
+ * {@link #packedA} reads A k-major ({@code ai + p·MR + r}), which a transposed A packs into cheaply. Both
  * scale by alpha when they write C: mode {@link #OVERWRITE} (beta = 0, C is never read, so NaN in C
  * does not leak), {@link #ADD} (beta = 1, or every k block after the first) or {@link #SCALE}.
  */
@@ -29,7 +29,7 @@ final class GemmMicroKernel {
 
   private GemmMicroKernel() {}
 
-  /** C tile += alpha·A·B over kc steps, A rows in place at ai, ai + rs, ai + 2rs, ai + 3rs. */
+  /** C tile (+)= alpha·A·B over kc steps, A rows at ai, ai + rs, ai + 2rs, ai + 3rs. */
   static void rowsA(int kc, float[] a, int ai, int rs, float[] pb, int bi, float[] c, int ci, int ldc, int mode,
       float alpha, float beta, int mr, int nr, float[] tile) {
     FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
@@ -68,7 +68,7 @@ final class GemmMicroKernel {
     flush(tile, c, ci, ldc, mode, alpha, beta, mr, nr);
   }
 
-  /** C tile += alpha·A·B over kc steps, A packed k-major: element (r, p) at ai + p·MR + r. */
+  /** C tile (+)= alpha·A·B over kc steps, A packed k-major: element (r, p) at ai + p·MR + r. */
   static void packedA(int kc, float[] pa, int ai, float[] pb, int bi, float[] c, int ci, int ldc, int mode,
       float alpha, float beta, int mr, int nr, float[] tile) {
     FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
