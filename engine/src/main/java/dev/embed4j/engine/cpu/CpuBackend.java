@@ -7,11 +7,6 @@ import dev.embed4j.engine.backend.Storage;
 import dev.embed4j.engine.backend.UnaryOp;
 import dev.embed4j.engine.cpu.gemm.GemmKernel;
 import dev.embed4j.engine.cpu.gemm.GemmKernels;
-import dev.embed4j.engine.cpu.reference.ElementwiseReference;
-import dev.embed4j.engine.cpu.reference.LayerNormReference;
-import dev.embed4j.engine.cpu.reference.OptimizerReference;
-import dev.embed4j.engine.cpu.reference.SoftmaxReference;
-import java.util.Arrays;
 
 /**
  * The CPU backend: storages are {@code float[]} ({@link CpuStorage}), kernels are the Vector API classes

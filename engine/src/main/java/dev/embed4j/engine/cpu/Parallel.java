@@ -21,10 +21,13 @@ public final class Parallel {
     void run(int from, int to);
   }
 
+  private static final java.util.concurrent.atomic.AtomicInteger THREAD_IDS = new java.util.concurrent.atomic.AtomicInteger();
+
   private static ForkJoinPool newPool(int threads) {
     return new ForkJoinPool(Math.max(1, threads), p -> {
       var t = ForkJoinPool.defaultForkJoinWorkerThreadFactory.newThread(p);
-      t.setName("embed4j-cpu-" + t.getPoolIndex());
+      // the pool index is assigned only once the thread registers, so number the threads ourselves
+      t.setName("embed4j-cpu-" + THREAD_IDS.getAndIncrement());
       t.setDaemon(true);
       return t;
     }, null, false);
