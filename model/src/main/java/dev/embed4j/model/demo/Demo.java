@@ -78,9 +78,6 @@ public final class Demo {
     SentenceEncoder encoder = (o.model == null ? SentenceEncoder.defaultModel() : SentenceEncoder.load(o.model))
         .withMaxSeqLength(o.maxSeqLength);
     EncoderTrainable trainable = new EncoderTrainable(encoder);
-    out.println("evaluating before training ...");
-    Map<String, Double> before = evaluate(trainable.textEmbedder(), ir, sts);
-
     Files.createDirectories(o.output);
     Trainer.Builder tb = Trainer.builder().model(trainable)
         .task("retrieval", retrieval, EncoderLoss.of(new MultipleNegativesRankingLoss()))
@@ -88,15 +85,16 @@ public final class Demo {
         .prompts(Prompts.none().datasetColumn("retrieval", "anchor", QUERY_PROMPT))
         .sampler(MultiDatasetBatchSampler.Mode.ROUND_ROBIN)
         .batchSize(o.batchSize).maxSteps(o.maxSteps).learningRate(o.learningRate).seed(o.seed)
-        .checkpointEvery(o.checkpointEvery).evalEvery(-1).outputDir(o.output).log(out);
+        .checkpointEvery(o.checkpointEvery).outputDir(o.output).log(out)
+        .evaluation("held-out", m -> evaluate(m, ir, sts)).evalAtStart(o.resume == null).evalEvery(0);
     if (o.resume != null) tb.resumeFrom(o.resume);
-    out.printf(Locale.ROOT, "training %d steps of %d pairs ...%n", o.maxSteps, o.batchSize);
+    out.printf(Locale.ROOT, "evaluating, then training %d steps of %d pairs, then evaluating again ...%n", o.maxSteps,
+        o.batchSize);
     Trainer.Result result = tb.build().fit();
-
-    out.println("evaluating after training ...");
-    Map<String, Double> after = evaluate(trainable.textEmbedder(), ir, sts);
+    Map<String, Double> before = o.resume == null ? evalMetrics(result.history().get(0)) : null;
+    Map<String, Double> after = evalMetrics(result.history().get(result.history().size() - 1));
     Map<String, Map<String, Double>> table = new LinkedHashMap<>();
-    table.put("before", before);
+    if (before != null) table.put("before", before);
     table.put("after", after);
     printTable(out, before, after);
     writeTable(o.output.resolve("before_after.json"), before, after);
@@ -104,6 +102,14 @@ public final class Demo {
         o.output.resolve("final"), o.output.resolve("metrics.jsonl"), o.output.resolve("metrics.png"),
         (System.nanoTime() - t0) / 60e9);
     return table;
+  }
+
+  private static Map<String, Double> evalMetrics(Map<String, Object> record) {
+    Map<String, Double> m = new LinkedHashMap<>();
+    for (var e : record.entrySet()) {
+      if (e.getKey().startsWith("eval_")) m.put(e.getKey().substring(5), ((Number) e.getValue()).doubleValue());
+    }
+    return m;
   }
 
   static void printTable(PrintStream out, Map<String, Double> before, Map<String, Double> after) {
@@ -114,7 +120,7 @@ public final class Demo {
     out.println("| metric (held-out synsets) | before | after | change |");
     out.println("| --- | --- | --- | --- |");
     for (String[] r : rows) {
-      double b = before.get(r[1]), a = after.get(r[1]);
+      double a = after.get(r[1]), b = before == null ? Double.NaN : before.get(r[1]);
       out.printf(Locale.ROOT, "| %s | %.4f | %.4f | %+.4f |%n", r[0], b, a, a - b);
     }
     out.println();
@@ -122,7 +128,10 @@ public final class Demo {
 
   private static void writeTable(Path file, Map<String, Double> before, Map<String, Double> after) throws IOException {
     var json = new com.fasterxml.jackson.databind.ObjectMapper();
-    Files.writeString(file, json.writerWithDefaultPrettyPrinter().writeValueAsString(Map.of("before", before, "after", after)));
+    Map<String, Object> both = new LinkedHashMap<>();
+    if (before != null) both.put("before", before);
+    both.put("after", after);
+    Files.writeString(file, json.writerWithDefaultPrettyPrinter().writeValueAsString(both));
   }
 
   /** Entry point for quick runs without the CLI. */

@@ -64,6 +64,22 @@ public final class MetricsLog implements AutoCloseable {
     return out;
   }
 
+  /** Rewrites {@code file} keeping only the records up to {@code step} (none for step 0). */
+  public static void keepUpTo(Path file, int step) {
+    if (!Files.exists(file)) return;
+    List<Map<String, Object>> kept = new ArrayList<>();
+    for (Map<String, Object> r : read(file)) {
+      if (step > 0 && r.get("step") instanceof Number n && n.intValue() <= step) kept.add(r);
+    }
+    try {
+      StringBuilder sb = new StringBuilder();
+      for (Map<String, Object> r : kept) sb.append(JSON.writeValueAsString(r)).append('\n');
+      Files.writeString(file, sb.toString(), StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new UncheckedIOException("rewriting metrics " + file, e);
+    }
+  }
+
   @Override
   public synchronized void close() {
     try {

@@ -95,13 +95,24 @@ public final class Trainer {
       random.setState(s.generatorState());
       c.out.println("resumed from " + c.resumeFrom + " at step " + step);
     }
-    MetricsLog log = c.outputDir == null ? null : new MetricsLog(c.outputDir.resolve("metrics.jsonl"));
+    MetricsLog log = null;
+    if (c.outputDir != null) {
+      Path metrics = c.outputDir.resolve("metrics.jsonl");
+      MetricsLog.keepUpTo(metrics, step); // a fresh run starts a new log; a resumed one drops what came after its checkpoint
+      log = new MetricsLog(metrics);
+    }
     List<Map<String, Object>> history = new ArrayList<>();
     Map<String, Double> lastLoss = new LinkedHashMap<>();
     ProgressBar bar = c.progress ? ProgressBar.onStdout(total) : null;
     Path lastGood = c.resumeFrom;
     long started = System.nanoTime();
     int samples = 0;
+    if (c.evalAtStart && c.resumeFrom == null && !c.evaluations.isEmpty()) {
+      Map<String, Object> rec = new LinkedHashMap<>();
+      rec.put("step", 0);
+      rec.putAll(evaluate(model));
+      record(log, history, rec);
+    }
     model.setTraining(true);
     try {
       List<MultiDatasetBatchSampler.BatchRef> plan = sampler.epoch(epoch);
@@ -149,7 +160,7 @@ public final class Trainer {
               c.keepCheckpoints);
         }
       }
-      if (c.evalEvery != 0 && !c.evaluations.isEmpty()) {
+      if (c.evalEvery >= 0 && !c.evaluations.isEmpty()) {
         Map<String, Object> rec = new LinkedHashMap<>();
         rec.put("step", step);
         rec.putAll(evaluate(model));
@@ -217,7 +228,7 @@ public final class Trainer {
     private int batchSize = 32, epochs = 1, maxSteps = -1, checkpointEvery = 0, evalEvery = 0, keepCheckpoints = 2;
     private float learningRate = 5e-5f, warmupRatio = 0.1f, weightDecay = 0.01f, maxGradNorm = 1f;
     private long seed = 42;
-    private boolean noDuplicates = true, progress = true;
+    private boolean noDuplicates = true, progress = true, evalAtStart;
     private MultiDatasetBatchSampler.Mode samplerMode = MultiDatasetBatchSampler.Mode.PROPORTIONAL;
     private Path outputDir, resumeFrom;
     private PrintStream out = System.out;
@@ -243,6 +254,8 @@ public final class Trainer {
     public Builder keepCheckpoints(int n) { this.keepCheckpoints = n; return this; }
     /** Evaluate every N steps (and at the end); 0 evaluates only at the end, -1 never. */
     public Builder evalEvery(int steps) { this.evalEvery = steps; return this; }
+    /** Also evaluate before the first step (logged as step 0), for a before/after comparison. */
+    public Builder evalAtStart(boolean b) { this.evalAtStart = b; return this; }
     /** Continue from a checkpoint folder (or the newest checkpoint under a run's output folder). */
     public Builder resumeFrom(Path checkpoint) { this.resumeFrom = checkpoint; return this; }
     public Builder progress(boolean p) { this.progress = p; return this; }
