@@ -59,8 +59,14 @@ public final class MetricsPlot {
     }
   }
 
+  /** Legend text: the metric without the prefixes every entry shares. */
+  static String label(String key) {
+    String k = key.startsWith("eval_") ? key.substring(5) : key;
+    return k.replace("_cosine_", " ").replace("_cosine", "");
+  }
+
   private static void panel(Graphics2D g, String title, Map<String, List<double[]>> series, int x0, int y0, int w, int h) {
-    int left = x0 + 70, right = x0 + w - 230, top = y0 + 35, bottom = y0 + h - 45;
+    int left = x0 + 70, right = x0 + w - 290, top = y0 + 35, bottom = y0 + h - 45;
     double minX = Double.MAX_VALUE, maxX = -Double.MAX_VALUE, minY = Double.MAX_VALUE, maxY = -Double.MAX_VALUE;
     for (List<double[]> s : series.values()) {
       for (double[] p : s) {
@@ -103,7 +109,9 @@ public final class MetricsPlot {
     for (var e : series.entrySet()) {
       Color col = PALETTE[c % PALETTE.length];
       g.setColor(col);
-      g.setStroke(new BasicStroke(2f));
+      // past the palette, the same colours come back dashed
+      g.setStroke(c < PALETTE.length ? new BasicStroke(2f)
+          : new BasicStroke(2f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 10f, new float[] {6f, 4f}, 0f));
       List<double[]> pts = e.getValue();
       for (int i = 0; i < pts.size(); i++) {
         int px = (int) (left + (right - left) * (pts.get(i)[0] - minX) / (maxX - minX));
@@ -115,9 +123,9 @@ public final class MetricsPlot {
         }
         if (pts.size() < 40) g.fillOval(px - 3, py - 3, 6, 6);
       }
-      g.fillRect(right + 15, top + 8 + c * 20, 14, 4);
+      g.drawLine(right + 15, top + 10 + c * 20, right + 29, top + 10 + c * 20);
       g.setColor(Color.BLACK);
-      g.drawString(e.getKey(), right + 35, top + 14 + c * 20);
+      g.drawString(label(e.getKey()), right + 35, top + 14 + c * 20);
       c++;
     }
   }

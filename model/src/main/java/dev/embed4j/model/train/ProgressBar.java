@@ -13,6 +13,7 @@ public final class ProgressBar {
   private final boolean terminal;
   private final int plainEvery;
   private final long start = System.nanoTime();
+  private int firstStep;
   private int lastLength;
 
   public ProgressBar(PrintStream out, int total, boolean terminal, int plainEvery) {
@@ -22,16 +23,18 @@ public final class ProgressBar {
     this.plainEvery = Math.max(1, plainEvery);
   }
 
-  /** A bar on System.out, in place if System.out is a terminal. */
-  public static ProgressBar onStdout(int total) {
+  /** A bar on System.out, in place if System.out is a terminal, for steps after {@code firstStep} (a resumed run's). */
+  public static ProgressBar onStdout(int total, int firstStep) {
     var console = System.console();
     boolean tty = console != null && console.isTerminal();
-    return new ProgressBar(System.out, total, tty, Math.max(1, total / 20));
+    ProgressBar bar = new ProgressBar(System.out, total, tty, Math.max(1, total / 20));
+    bar.firstStep = firstStep;
+    return bar;
   }
 
   public void update(int step, String status) {
     double elapsed = (System.nanoTime() - start) / 1e9;
-    double rate = step / Math.max(elapsed, 1e-9);
+    double rate = (step - firstStep) / Math.max(elapsed, 1e-9);
     double left = rate > 0 ? (total - step) / rate : Double.NaN;
     String line = String.format(Locale.ROOT, "%s %d/%d  %s  %.2f steps/s  %s left", bar(step), step, total, status, rate,
         duration(left));

@@ -103,16 +103,17 @@ public final class Trainer {
     }
     List<Map<String, Object>> history = new ArrayList<>();
     Map<String, Double> lastLoss = new LinkedHashMap<>();
-    ProgressBar bar = c.progress ? ProgressBar.onStdout(total) : null;
     Path lastGood = c.resumeFrom;
-    long started = System.nanoTime();
-    int samples = 0;
     if (c.evalAtStart && c.resumeFrom == null && !c.evaluations.isEmpty()) {
       Map<String, Object> rec = new LinkedHashMap<>();
       rec.put("step", 0);
       rec.putAll(evaluate(model));
       record(log, history, rec);
     }
+    // timed from here, so the rates and the time left do not count the evaluation before the first step
+    ProgressBar bar = c.progress ? ProgressBar.onStdout(total, step) : null;
+    long started = System.nanoTime();
+    int samples = 0;
     model.setTraining(true);
     try {
       List<MultiDatasetBatchSampler.BatchRef> plan = sampler.epoch(epoch);
