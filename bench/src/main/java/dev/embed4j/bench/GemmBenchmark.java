@@ -42,6 +42,10 @@ public class GemmBenchmark {
   @Param({"1", "2"})
   public String threads;
 
+  /** The GEMM variant by its registered name: {@code -p gemm=packed,reference} puts variants side by side. */
+  @Param({"packed"})
+  public String gemm;
+
   private int m, k, n;
   private float[] a, b, c;
   private GemmKernel kernel;
@@ -68,7 +72,7 @@ public class GemmBenchmark {
     int t = Integer.parseInt(threads);
     Parallel.setThreads(t);
     openblas_full.openblas_set_num_threads(t);
-    kernel = GemmKernels.active();
+    kernel = GemmKernels.byName(gemm);
     System.out.println("# embed4j GEMM: " + kernel.name() + ", OpenBLAS core: " + openblasCore() + ", threads: " + t);
     SplittableRandom rnd = new SplittableRandom(1234);
     a = new float[m * k];
