@@ -216,11 +216,11 @@ public final class FlashAttention {
     FloatVector acc = FloatVector.zero(SPECIES);
     int j = 0;
     for (int up = SPECIES.loopBound(n); j < up; j += L) {
-      FloatVector e = FloatVector.fromArray(SPECIES, s, off + j).sub(shift).lanewise(VectorOperators.EXP);
+      FloatVector e = VectorMath.exp(FloatVector.fromArray(SPECIES, s, off + j).sub(shift));
       e.intoArray(s, off + j);
       acc = acc.add(e);
     }
-    float sum = acc.reduceLanes(VectorOperators.ADD);
+    float sum = VectorMath.sum(acc);
     for (; j < n; j++) {
       float e = (float) Math.exp(s[off + j] - shift);
       s[off + j] = e;
@@ -241,7 +241,7 @@ public final class FlashAttention {
     for (int up = SPECIES.loopBound(n); j < up; j += L) {
       acc = FloatVector.fromArray(SPECIES, a, off + j).fma(FloatVector.fromArray(SPECIES, b, off + j), acc);
     }
-    float sum = acc.reduceLanes(VectorOperators.ADD);
+    float sum = VectorMath.sum(acc);
     for (; j < n; j++) sum += a[off + j] * b[off + j];
     return sum;
   }

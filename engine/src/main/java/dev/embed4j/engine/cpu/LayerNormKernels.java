@@ -62,7 +62,7 @@ public final class LayerNormKernels {
       s0 = s0.add(d);
       q0 = d.fma(d, q0);
     }
-    float sd = s0.add(s1).reduceLanes(VectorOperators.ADD), ss = q0.add(q1).reduceLanes(VectorOperators.ADD);
+    float sd = VectorMath.sum(s0.add(s1)), ss = VectorMath.sum(q0.add(q1));
     for (; i < n; i++) {
       float d = x[o + i] - mu0;
       sd += d;
@@ -130,7 +130,7 @@ public final class LayerNormKernels {
         if (gGamma != null) g.fma(xhat, FloatVector.fromArray(S, gGamma, i)).intoArray(gGamma, i);
         if (gBeta != null) g.add(FloatVector.fromArray(S, gBeta, i)).intoArray(gBeta, i);
       }
-      float sumD = sd.reduceLanes(VectorOperators.ADD), sumDX = sdx.reduceLanes(VectorOperators.ADD);
+      float sumD = VectorMath.sum(sd), sumDX = VectorMath.sum(sdx);
       for (; i < n; i++) {
         float xhat = (x[o + i] - mu) * rs, d = gy[o + i] * gamma[i];
         sumD += d;

@@ -253,9 +253,9 @@ public final class PairwiseLogSumExpKernel {
       if (max == NEG_INF) continue;
       FloatVector shift = FloatVector.broadcast(SP, max), acc = FloatVector.zero(SP);
       for (int c = 0; c < ncp; c += VL) {
-        acc = acc.add(FloatVector.fromArray(SP, tile, t + c).sub(shift).lanewise(VectorOperators.EXP));
+        acc = acc.add(VectorMath.exp(FloatVector.fromArray(SP, tile, t + c).sub(shift)));
       }
-      rowSum[off + r] = rowSum[off + r] * (float) Math.exp(old - max) + acc.reduceLanes(VectorOperators.ADD);
+      rowSum[off + r] = rowSum[off + r] * (float) Math.exp(old - max) + VectorMath.sum(acc);
       rowMax[off + r] = max;
     }
   }
@@ -267,9 +267,9 @@ public final class PairwiseLogSumExpKernel {
       FloatVector old = FloatVector.fromArray(SP, colMax, j0 + c), max = old.max(mx);
       // A column with nothing kept yet keeps max −∞; shifting by 0 there avoids exp(−∞ − (−∞)) = NaN.
       FloatVector shift = max.blend(0f, max.eq(NEG_INF));
-      FloatVector acc = FloatVector.fromArray(SP, colSum, j0 + c).mul(old.sub(shift).lanewise(VectorOperators.EXP));
+      FloatVector acc = FloatVector.fromArray(SP, colSum, j0 + c).mul(VectorMath.exp(old.sub(shift)));
       for (int r = 0; r < mb; r++) {
-        acc = acc.add(FloatVector.fromArray(SP, tile, r * NC + c).sub(shift).lanewise(VectorOperators.EXP));
+        acc = acc.add(VectorMath.exp(FloatVector.fromArray(SP, tile, r * NC + c).sub(shift)));
       }
       acc.intoArray(colSum, j0 + c);
       max.intoArray(colMax, j0 + c);
@@ -286,9 +286,9 @@ public final class PairwiseLogSumExpKernel {
       FloatVector grv = FloatVector.broadcast(SP, gr), lrv = FloatVector.broadcast(SP, lr);
       for (int c = 0; c < ncp; c += VL) {
         FloatVector s = FloatVector.fromArray(SP, tile, t + c), g = FloatVector.zero(SP);
-        if (rowTerm) g = s.sub(lrv).lanewise(VectorOperators.EXP).mul(grv);
+        if (rowTerm) g = VectorMath.exp(s.sub(lrv)).mul(grv);
         if (gColScaled != null) {
-          FloatVector q = s.sub(FloatVector.fromArray(SP, colShift, j0 + c)).lanewise(VectorOperators.EXP);
+          FloatVector q = VectorMath.exp(s.sub(FloatVector.fromArray(SP, colShift, j0 + c)));
           g = q.fma(FloatVector.fromArray(SP, gColScaled, j0 + c), g);
         }
         g.intoArray(tile, t + c);

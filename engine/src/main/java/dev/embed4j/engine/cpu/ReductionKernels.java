@@ -33,7 +33,7 @@ public final class ReductionKernels {
       s3 = s3.add(FloatVector.fromArray(S, x, off + i + 3 * L));
     }
     for (int bound = S.loopBound(n); i < bound; i += L) s0 = s0.add(FloatVector.fromArray(S, x, off + i));
-    float s = s0.add(s1).add(s2.add(s3)).reduceLanes(VectorOperators.ADD);
+    float s = VectorMath.sum(s0.add(s1).add(s2.add(s3)));
     for (; i < n; i++) s += x[off + i];
     return s;
   }
@@ -54,7 +54,7 @@ public final class ReductionKernels {
       FloatVector v = FloatVector.fromArray(S, x, off + i);
       s0 = v.fma(v, s0);
     }
-    float s = s0.add(s1).add(s2.add(s3)).reduceLanes(VectorOperators.ADD);
+    float s = VectorMath.sum(s0.add(s1).add(s2.add(s3)));
     for (; i < n; i++) s = Math.fma(x[off + i], x[off + i], s);
     return s;
   }

@@ -88,7 +88,7 @@ public final class SoftmaxKernels {
         s1 = s1.add(VectorMath.exp(FloatVector.fromArray(S, x, o + i + L).sub(shift)));
       }
     }
-    float s = s0.add(s1).reduceLanes(VectorOperators.ADD);
+    float s = VectorMath.sum(s0.add(s1));
     for (; i < n; i++) {
       float v = VectorMath.exp(x[o + i] - shift);
       if (e != null) e[o + i] = v;
@@ -142,7 +142,7 @@ public final class SoftmaxKernels {
     for (int bound = S.loopBound(n); i < bound; i += L) {
       s0 = FloatVector.fromArray(S, a, o + i).fma(FloatVector.fromArray(S, b, o + i), s0);
     }
-    float s = s0.add(s1).reduceLanes(VectorOperators.ADD);
+    float s = VectorMath.sum(s0.add(s1));
     for (; i < n; i++) s = Math.fma(a[o + i], b[o + i], s);
     return s;
   }

@@ -4,6 +4,7 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -41,7 +42,30 @@ public final class VectorMath {
   private static final float INV_SQRT2 = 0.70710678118654752f;
   private static final float INV_SQRT_2PI = 0.3989422804014327f;
 
+  /**
+   * Shuffles that fold a vector onto itself: lane i takes lane (i + L/2^(k+1)) mod L. Summing with them is
+   * a fixed pairwise tree, so a sum is bit-identical in the interpreter (the Vector API's Java fallback),
+   * C1 and C2. {@code reduceLanes(ADD)} leaves the order open, and the fallback and the C2 intrinsic do
+   * differ: a training run then drifts by a few ulp depending on when each kernel got compiled, which is
+   * what broke exact resume from a checkpoint.
+   */
+  private static final VectorShuffle<Float>[] FOLD = folds();
+
   private VectorMath() {}
+
+  @SuppressWarnings("unchecked")
+  private static VectorShuffle<Float>[] folds() {
+    int n = Integer.numberOfTrailingZeros(S.length());
+    VectorShuffle<Float>[] f = new VectorShuffle[n];
+    for (int k = 0; k < n; k++) f[k] = VectorShuffle.iota(S, S.length() >> (k + 1), 1, true);
+    return f;
+  }
+
+  /** The sum of the lanes, in the same order on every tier (see {@link #FOLD}). */
+  public static float sum(FloatVector v) {
+    for (VectorShuffle<Float> f : FOLD) v = v.add(v.rearrange(f));
+    return v.lane(0);
+  }
 
   /** e^x lane by lane. */
   public static FloatVector exp(FloatVector x) {
