@@ -1,6 +1,8 @@
 package dev.embed4j.bench;
 
 import dev.embed4j.engine.Tensor;
+import dev.embed4j.engine.cpu.gemm.GemmKernel;
+import dev.embed4j.engine.cpu.gemm.GemmKernels;
 import dev.embed4j.losses.MultipleNegativesRankingLoss;
 import dev.embed4j.losses.MultipleNegativesSymmetricRankingLoss;
 import java.util.List;
@@ -30,6 +32,10 @@ import org.openjdk.jmh.annotations.Warmup;
  *       S = scale·normalize(Q)·normalize(P)ᵀ through the engine's matmul (the active GEMM), then
  *       cross-entropy over the rows (and, for MNSRL, over the columns); forked with an 8 GB heap,
  *       since at B = 16384 S alone is 1 GiB and its log-softmax and gradients as much again each.
+ *   <li>{@code bound_threeProducts}: only the three matrix products that any exact forward + backward of
+ *       either loss needs (MNSRL too), S = A·Bᵀ, G·B and Gᵀ·A (G = S here), through the same GEMM, with nothing
+ *       else: a floor on the time of either implementation on this CPU, so materialised/bound is the most
+ *       a fused kernel could gain over the materialised one.
  * </ul>
  * Memory: run with {@code -prof gc} and read {@code gc.alloc.rate.norm} (bytes allocated per operation).
  * The B = 16384 rows take tens of seconds per operation; select sizes with {@code -p B=256,1024,4096}.
@@ -74,6 +80,26 @@ public class ContrastiveLossBenchmark {
     fused.computeLoss(List.of(queries, positives)).backward();
     return queries.grad();
   }
+
+  @Benchmark
+  @Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED",
+      "-Xmx8g"})
+  public float[] bound_threeProducts() {
+    GemmKernel gemm = GemmKernels.active();
+    if (scores == null) {
+      qa = queries.toFloatArray();
+      pa = positives.toFloatArray();
+      scores = new float[B * B];
+      ga = new float[B * d];
+      gb = new float[B * d];
+    }
+    gemm.gemm(false, true, B, B, d, SCALE, qa, 0, d, pa, 0, d, 0f, scores, 0, B);
+    gemm.gemm(false, false, B, d, B, SCALE, scores, 0, B, pa, 0, d, 0f, ga, 0, d);
+    gemm.gemm(true, false, B, d, B, SCALE, scores, 0, B, qa, 0, d, 0f, gb, 0, d);
+    return gb;
+  }
+
+  private float[] qa, pa, scores, ga, gb;
 
   @Benchmark
   @Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED",

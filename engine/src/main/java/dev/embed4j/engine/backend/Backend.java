@@ -155,4 +155,20 @@ public interface Backend {
   void pairwiseLogSumExpBackward(Storage a, Storage b, int n, int m, int d, float scale, int[] maskStart,
       int[] maskEnd, int maskPeriod, Storage rowLse, Storage colLse, Storage gRowLse, Storage gColLse,
       Storage gDiag, Storage gA, Storage gB);
+
+  /**
+   * {@link #pairwiseLogSumExp} without the columns, together with the gradients of Σ_i rowLse_i: gA and gB
+   * as {@link #pairwiseLogSumExpBackward} writes them for gRowLse = 1 on every row and nothing else. A
+   * loss whose rows all weigh the same (a mean of rowLse_i − S_ii) then needs no other backward than a
+   * scaling, and a backend can get all of it from one pass over the scores: three products instead of
+   * the four of a forward and a backward that recomputes. The default runs the two separately.
+   */
+  default void pairwiseLogSumExpWithRowGradient(Storage a, Storage b, int n, int m, int d, float scale,
+      int[] maskStart, int[] maskEnd, int maskPeriod, Storage rowLse, Storage diag, Storage gA, Storage gB) {
+    pairwiseLogSumExp(a, b, n, m, d, scale, maskStart, maskEnd, maskPeriod, rowLse, null, diag);
+    Storage ones = allocate(n);
+    fill(ones, 0, n, 1f);
+    pairwiseLogSumExpBackward(a, b, n, m, d, scale, maskStart, maskEnd, maskPeriod, rowLse, null, ones, null, null,
+        gA, gB);
+  }
 }

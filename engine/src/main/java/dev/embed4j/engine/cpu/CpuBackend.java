@@ -193,4 +193,11 @@ public final class CpuBackend implements Backend {
     PairwiseLogSumExpKernel.backward(f(a), f(b), n, m, d, scale, maskStart, maskEnd, maskPeriod, f(rowLse), f(colLse),
         f(gRowLse), f(gColLse), f(gDiag), f(gA), f(gB));
   }
+
+  @Override
+  public void pairwiseLogSumExpWithRowGradient(Storage a, Storage b, int n, int m, int d, float scale, int[] maskStart,
+      int[] maskEnd, int maskPeriod, Storage rowLse, Storage diag, Storage gA, Storage gB) {
+    PairwiseLogSumExpKernel.forwardWithRowGradient(f(a), f(b), n, m, d, scale, maskStart, maskEnd, maskPeriod,
+        f(rowLse), f(diag), f(gA), f(gB));
+  }
 }

@@ -1,5 +1,7 @@
 package dev.embed4j.engine.cpu;
 
+import dev.embed4j.engine.cpu.gemm.GemmKernel;
+import dev.embed4j.engine.cpu.gemm.GemmKernels;
 import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
@@ -22,17 +24,19 @@ import jdk.incubator.vector.VectorSpecies;
  * are per thread and merged at the end (log-sum-exp of the partial results). About 2 exponentials per
  * element (1 without the columns), against d fused multiply-adds.
  *
- * <p>Backward recomputes each tile, turns it into G = gRow·exp(S − rowLse) + gCol·exp(S − colLse)
- * (+ gDiag on the diagonal) in place, and accumulates gA += scale·G·B_block and
- * gB_block += scale·Gᵀ·A_rows, each with a 4-row × 2-vector register-blocked kernel (8 independent
- * accumulators; a first version that updated gA and gB in one sweep had a 4-deep FMA chain per column
- * and ran at a quarter of the forward's rate). Races on gB are avoided by schedule, not by copies: in step s,
- * thread t handles column block (s + t) mod blocks, so no two threads touch the same rows of gB at once,
- * and each step is a fork-join. Extra memory: one packed block and one tile per thread, and the column
- * statistics (2·m floats per thread); never n×m.
+ * <p>Backward and the forward with gradients: a sweep over blocks of rows that span all m columns
+ * ({@link #rowBlock} rows, at most 384, so that a block's scores fit in 16 MiB). Per block: S = scale·A·Bᵀ
+ * through the engine's GEMM, the mask, G = gRow·exp(S − rowLse) + gCol·exp(S − colLse) (+ gDiag on the
+ * diagonal) in place, then gA_rows = G·B and gB += Gᵀ·A_rows, two more GEMM calls. A thread owns its rows
+ * of gA; each thread but the first adds into its own copy of gB (capped at 256 MiB in all), summed at
+ * the end. {@link #forwardWithRowGradient} runs the same sweep with gRow = 1 and takes rowLse from the
+ * block as it goes, since a block holds whole rows: the forward and the gradient of a loss that is a
+ * mean over rows cost three products, which is also what the materialised loss costs.
  *
  * <p>Cost: forward n·m·d FMAs + ~2·n·m exp; backward 3·n·m·d FMAs (recompute + two products) + 1-2 exp
- * per element. Measured: see ContrastiveLossBenchmark in the bench module.
+ * per element; rows only with a graph, 3·n·m·d FMAs in all. Extra memory: a block of scores per thread,
+ * the gB copies and the column statistics; never n×m. Measured: see ContrastiveLossBenchmark in the
+ * bench module.
  */
 public final class PairwiseLogSumExpKernel {
   private static final VectorSpecies<Float> SP = FloatVector.SPECIES_PREFERRED;
@@ -97,7 +101,7 @@ public final class PairwiseLogSumExpKernel {
         int mb = Math.min(MB, r1 - i0);
         scoreTile(a, d, scale, i0, mb, packed, ncp, tile);
         for (int i = Math.max(i0, j0); i < Math.min(i0 + mb, j0 + nc); i++) diag[i] = tile[(i - i0) * NC + i - j0];
-        exclude(tile, i0, mb, j0, nc, ncp, maskStart, maskEnd, maskPeriod);
+        exclude(tile, NC, i0, mb, j0, nc, ncp, maskStart, maskEnd, maskPeriod);
         updateRows(tile, mb, ncp, rowMax, rowSum, i0 - r0);
         if (colMax != null) updateColumns(tile, mb, ncp, colMax, colSum, j0);
       }
@@ -105,65 +109,122 @@ public final class PairwiseLogSumExpKernel {
     for (int i = 0; i < r1 - r0; i++) rowLse[r0 + i] = rowMax[i] + (float) Math.log(rowSum[i]);
   }
 
+  /**
+   * The gradients (see {@link dev.embed4j.engine.backend.Backend#pairwiseLogSumExpBackward}) by one sweep over
+   * blocks of rows: recompute the block's scores, turn them into G in place, then two GEMM calls.
+   */
   public static void backward(float[] a, float[] b, int n, int m, int d, float scale, int[] maskStart, int[] maskEnd,
       int maskPeriod, float[] rowLse, float[] colLse, float[] gRow, float[] gCol, float[] gDiag, float[] gA,
       float[] gB) {
+    sweep(a, b, n, m, d, scale, maskStart, maskEnd, maskPeriod, rowLse, colLse, gRow, gCol, gDiag, false, null, gA, gB);
+  }
+
+  /**
+   * The forward without the columns, together with the gradients of Σ_i rowLse_i (an upstream gradient of 1 on
+   * every row, none on the diagonal): each block of rows spans all m columns, so its log-sum-exp is final as
+   * soon as its scores are, and the same scores give the gradient. Three products in all, against four for a
+   * forward and a backward that recomputes; a loss whose row weights are all equal scales these.
+   */
+  public static void forwardWithRowGradient(float[] a, float[] b, int n, int m, int d, float scale, int[] maskStart,
+      int[] maskEnd, int maskPeriod, float[] rowLse, float[] diag, float[] gA, float[] gB) {
+    sweep(a, b, n, m, d, scale, maskStart, maskEnd, maskPeriod, rowLse, null, null, null, null, true, diag, gA, gB);
+  }
+
+  /**
+   * Rows of A per block of a sweep: the block's scores (rows × m floats) are held at once, at most 4 Mi floats;
+   * 384 rows (KC of the GEMM) amortise the packing of B and the passes over the gB accumulator well.
+   */
+  static int rowBlock(int m) {
+    return Math.max(MR, Math.min(384, blockFloats / Math.max(1, m) / MR * MR));
+  }
+
+  /** The most scores a sweep holds per thread; tests lower it to run many blocks on small inputs. */
+  static volatile int blockFloats = 4 << 20;
+
+  /**
+   * Threads take contiguous rows; per block of rows: S = scale·A_rows·Bᵀ (GEMM), the mask, in a forward the
+   * row log-sum-exp and the diagonal, then G in place and gA_rows = G·B, gB += Gᵀ·A_rows (two GEMM calls,
+   * scale folded into G). Each thread but the first adds into its own copy of gB, summed at the end; the
+   * number of threads is capped so those copies stay within 256 MiB.
+   */
+  private static void sweep(float[] a, float[] b, int n, int m, int d, float scale, int[] maskStart, int[] maskEnd,
+      int maskPeriod, float[] rowLse, float[] colLse, float[] gRow, float[] gCol, float[] gDiag, boolean forward,
+      float[] diag, float[] gA, float[] gB) {
     Arrays.fill(gA, 0, n * d, 0f);
     Arrays.fill(gB, 0, m * d, 0f);
-    if (n == 0 || m == 0) return;
-    int threads = Math.max(1, Math.min(Parallel.threads(), ceilDiv(n, MB)));
-    int width = Math.min(NC, roundUp(ceilDiv(m, threads), NR));
-    int blocks = ceilDiv(m, width);
-    int chunks = Math.min(threads, blocks);
-    // Column terms, padded to whole panels: scale·gCol (0 beyond m) and colLse with −∞ (a column with no
-    // kept element) turned into +∞, so that exp(S − colLse) is 0 there instead of NaN.
+    if (n == 0 || m == 0) {
+      if (forward) Arrays.fill(rowLse, 0, n, NEG_INF);
+      return;
+    }
+    int rb = rowBlock(m);
+    long copies = (64L << 20) / Math.max(1L, (long) m * d);
+    int chunks = (int) Math.max(1, Math.min(Math.min(Parallel.threads(), ceilDiv(n, 32)), 1 + copies));
+    // Column terms: scale·gCol, and colLse with −∞ (a column with no kept element) turned into +∞, so that
+    // exp(S − colLse) is 0 there instead of NaN.
     float[] gColScaled = null, colShift = null;
     if (gCol != null) {
-      int mPad = blocks * width + NC;
-      gColScaled = new float[mPad];
-      colShift = new float[mPad];
-      Arrays.fill(colShift, Float.POSITIVE_INFINITY);
+      gColScaled = new float[m];
+      colShift = new float[m];
       for (int j = 0; j < m; j++) {
         gColScaled[j] = gCol[j] * scale;
         colShift[j] = colLse[j] == NEG_INF ? Float.POSITIVE_INFINITY : colLse[j];
       }
     }
-    float[][] tiles = new float[chunks][MB * NC], packs = new float[chunks][NC * d];
-    float[][] rowPacksB = new float[chunks][NC * d], rowPacksA = new float[chunks][MB * d];
     float[] gc = gColScaled, cs = colShift;
-    for (int step = 0; step < blocks; step++) {
-      int s = step;
-      Parallel.forRange(chunks, 1, (lo, hi) -> {
-        for (int c = lo; c < hi; c++) {
-          int r0 = (int) ((long) n * c / chunks), r1 = (int) ((long) n * (c + 1) / chunks);
-          int j0 = (s + c) % blocks * width;
-          backwardBlock(a, b, m, d, scale, maskStart, maskEnd, maskPeriod, rowLse, gRow, cs, gc, gDiag, gA, gB,
-              r0, r1, j0, Math.min(width, m - j0), tiles[c], packs[c], rowPacksB[c], rowPacksA[c]);
+    float[][] gBs = new float[chunks][];
+    GemmKernel gemm = GemmKernels.active();
+    Parallel.forRange(chunks, 1, (lo, hi) -> {
+      for (int c = lo; c < hi; c++) {
+        int r0 = (int) ((long) n * c / chunks), r1 = (int) ((long) n * (c + 1) / chunks);
+        float[] gb = c == 0 ? gB : (gBs[c] = new float[m * d]);
+        float[] s = new float[Math.min(rb, r1 - r0) * m];
+        for (int i0 = r0; i0 < r1; i0 += rb) {
+          int mb = Math.min(rb, r1 - i0);
+          gemm.gemm(false, true, mb, m, d, scale, a, i0 * d, d, b, 0, d, 0f, s, 0, m);
+          if (forward) {
+            for (int i = i0; i < Math.min(i0 + mb, m); i++) diag[i] = s[(i - i0) * m + i];
+          }
+          exclude(s, m, i0, mb, 0, m, m, maskStart, maskEnd, maskPeriod);
+          if (forward) rowLogSumExp(s, m, mb, rowLse, i0);
+          gradientTile(s, m, i0, mb, 0, m, scale, rowLse, gRow, forward, cs, gc);
+          if (gDiag != null) {
+            for (int i = i0; i < Math.min(i0 + mb, m); i++) s[(i - i0) * m + i] += scale * gDiag[i];
+          }
+          gemm.gemm(false, false, mb, d, m, 1f, s, 0, m, b, 0, d, 0f, gA, i0 * d, d);
+          gemm.gemm(true, false, m, d, mb, 1f, s, 0, m, a, i0 * d, d, 1f, gb, 0, d);
         }
+      }
+    });
+    for (int c = 1; c < chunks; c++) {
+      float[] part = gBs[c];
+      Parallel.forRange(m * d, 1 << 14, (lo, hi) -> {
+        int i = lo;
+        for (int up = lo + SP.loopBound(hi - lo); i < up; i += VL) {
+          FloatVector.fromArray(SP, gB, i).add(FloatVector.fromArray(SP, part, i)).intoArray(gB, i);
+        }
+        for (; i < hi; i++) gB[i] += part[i];
       });
     }
   }
 
-  private static void backwardBlock(float[] a, float[] b, int m, int d, float scale, int[] maskStart, int[] maskEnd,
-      int maskPeriod, float[] rowLse, float[] gRow, float[] colShift, float[] gColScaled, float[] gDiag, float[] gA,
-      float[] gB, int r0, int r1, int j0, int nc, float[] tile, float[] packed, float[] rowPackB, float[] rowPackA) {
-    int ncp = roundUp(nc, NR);
-    pack(b, m, d, j0, ncp, packed);
-    packRows(b, j0 * d, nc, d, rowPackB);
-    for (int i0 = r0; i0 < r1; i0 += MB) {
-      int mb = Math.min(MB, r1 - i0);
-      scoreTile(a, d, scale, i0, mb, packed, ncp, tile);
-      exclude(tile, i0, mb, j0, nc, ncp, maskStart, maskEnd, maskPeriod);
-      gradientTile(tile, i0, mb, j0, ncp, scale, rowLse, gRow, colShift, gColScaled);
-      if (gDiag != null) {
-        for (int i = Math.max(i0, j0); i < Math.min(i0 + mb, j0 + nc); i++) {
-          tile[(i - i0) * NC + i - j0] += scale * gDiag[i];
-        }
+  /** rowLse[i0 + r] = log Σ_c exp s[r·ld + c] over the mb rows of a block spanning all ld columns. */
+  private static void rowLogSumExp(float[] s, int ld, int mb, float[] rowLse, int i0) {
+    int up = SP.loopBound(ld);
+    for (int r = 0; r < mb; r++) {
+      int t = r * ld, c = 0;
+      FloatVector mx = FloatVector.broadcast(SP, NEG_INF);
+      for (; c < up; c += VL) mx = mx.max(FloatVector.fromArray(SP, s, t + c));
+      float max = mx.reduceLanes(VectorOperators.MAX);
+      for (; c < ld; c++) max = Math.max(max, s[t + c]);
+      if (max == NEG_INF) {
+        rowLse[i0 + r] = NEG_INF;
+        continue;
       }
-      packRows(a, i0 * d, mb, d, rowPackA);
-      // Coefficients along a tile row for gA, down a tile column for gB.
-      product(tile, NC, 1, mb, nc, b, j0 * d, rowPackB, d, gA, i0 * d);
-      product(tile, 1, NC, nc, mb, a, i0 * d, rowPackA, d, gB, j0 * d);
+      FloatVector shift = FloatVector.broadcast(SP, max), acc = FloatVector.zero(SP);
+      for (c = 0; c < up; c += VL) acc = acc.add(VectorMath.exp(FloatVector.fromArray(SP, s, t + c).sub(shift)));
+      float sum = VectorMath.sum(acc);
+      for (; c < ld; c++) sum += VectorMath.exp(s[t + c] - max);
+      rowLse[i0 + r] = max + (float) Math.log(sum);
     }
   }
 
@@ -228,11 +289,11 @@ public final class PairwiseLogSumExpKernel {
     c1.mul(scale).intoArray(tile, t + VL);
   }
 
-  /** Sets the padding columns [nc, ncp) and the masked elements of the tile to −∞. */
-  private static void exclude(float[] tile, int i0, int mb, int j0, int nc, int ncp, int[] maskStart, int[] maskEnd,
-      int maskPeriod) {
+  /** Sets the padding columns [nc, ncp) and the masked elements of the tile (row r at r·ld) to −∞. */
+  private static void exclude(float[] tile, int ld, int i0, int mb, int j0, int nc, int ncp, int[] maskStart,
+      int[] maskEnd, int maskPeriod) {
     for (int r = 0; r < mb; r++) {
-      int t = r * NC;
+      int t = r * ld;
       for (int c = nc; c < ncp; c++) tile[t + c] = NEG_INF;
       if (maskStart == null) continue;
       int s = maskStart[i0 + r], e = maskEnd[i0 + r];
@@ -276,101 +337,35 @@ public final class PairwiseLogSumExpKernel {
     }
   }
 
-  /** Replaces the scores of the tile by scale·G (without the diagonal term). */
-  private static void gradientTile(float[] tile, int i0, int mb, int j0, int ncp, float scale, float[] rowLse,
-      float[] gRow, float[] colShift, float[] gColScaled) {
+  /**
+   * Replaces the scores of the tile (row r at r·ld, columns j0 … j0 + nc) by scale·G without the diagonal
+   * term; {@code unitRows} takes an upstream gradient of 1 on every row instead of gRow.
+   */
+  private static void gradientTile(float[] tile, int ld, int i0, int mb, int j0, int nc, float scale, float[] rowLse,
+      float[] gRow, boolean unitRows, float[] colShift, float[] gColScaled) {
+    int up = SP.loopBound(nc);
     for (int r = 0; r < mb; r++) {
-      int t = r * NC, i = i0 + r;
-      float gr = gRow == null ? 0f : gRow[i] * scale, lr = rowLse[i];
+      int t = r * ld, i = i0 + r;
+      float gr = unitRows ? scale : gRow == null ? 0f : gRow[i] * scale, lr = rowLse[i];
       boolean rowTerm = gr != 0f && lr != NEG_INF;
       FloatVector grv = FloatVector.broadcast(SP, gr), lrv = FloatVector.broadcast(SP, lr);
-      for (int c = 0; c < ncp; c += VL) {
-        FloatVector s = FloatVector.fromArray(SP, tile, t + c), g = FloatVector.zero(SP);
-        if (rowTerm) g = VectorMath.exp(s.sub(lrv)).mul(grv);
+      int c = 0;
+      for (; c < up; c += VL) {
+        FloatVector sv = FloatVector.fromArray(SP, tile, t + c), g = FloatVector.zero(SP);
+        if (rowTerm) g = VectorMath.exp(sv.sub(lrv)).mul(grv);
         if (gColScaled != null) {
-          FloatVector q = VectorMath.exp(s.sub(FloatVector.fromArray(SP, colShift, j0 + c)));
+          FloatVector q = VectorMath.exp(sv.sub(FloatVector.fromArray(SP, colShift, j0 + c)));
           g = q.fma(FloatVector.fromArray(SP, gColScaled, j0 + c), g);
         }
         g.intoArray(tile, t + c);
       }
-    }
-  }
-
-  /**
-   * Rows x[xOff + p·d, …] for p &lt; rows, regrouped k-panel by k-panel:
-   * out[(k / NR)·rows·NR + p·NR + c] = x[xOff + p·d + k + c] for k + c below the last whole panel. The
-   * products below then stream contiguous memory; reading the rows in place strides by d per row and
-   * (at d = 384) maps 128 rows onto 8 L1 sets, which made the first version four times slower.
-   */
-  static void packRows(float[] x, int xOff, int rows, int d, float[] out) {
-    int dv = d / NR * NR;
-    for (int p = 0; p < rows; p++) {
-      int src = xOff + p * d;
-      for (int k = 0; k < dv; k += NR) System.arraycopy(x, src + k, out, k * rows + p * NR, NR);
-    }
-  }
-
-  /**
-   * out[q] += Σ_{p &lt; len} tile[q·qs + p·ps]·x[p] for q &lt; rows, where x[p] (row p at xOff in x, and
-   * k-panelled in xp) and out[q] are rows of d floats. Register-blocked as 4 output rows × 2 vectors:
-   * 8 independent accumulators, 4 broadcasts and 2 contiguous loads per step of p.
-   */
-  private static void product(float[] tile, int qs, int ps, int rows, int len, float[] x, int xOff, float[] xp, int d,
-      float[] out, int oOff) {
-    int dv = d / NR * NR;
-    int q = 0;
-    for (; q + MR <= rows; q += MR) {
-      for (int k = 0; k < dv; k += NR) product4(tile, q * qs, qs, ps, len, xp, k * len, out, oOff + q * d + k, d);
-    }
-    for (; q < rows; q++) {
-      for (int k = 0; k < dv; k += NR) product1(tile, q * qs, ps, len, xp, k * len, out, oOff + q * d + k);
-    }
-    for (q = 0; q < rows && dv < d; q++) {
-      for (int k = dv; k < d; k++) {
-        float sum = 0f;
-        for (int p = 0; p < len; p++) sum += tile[q * qs + p * ps] * x[xOff + p * d + k];
-        out[oOff + q * d + k] += sum;
+      for (; c < nc; c++) {
+        float sv = tile[t + c], g = 0f;
+        if (rowTerm) g = VectorMath.exp(sv - lr) * gr;
+        if (gColScaled != null) g = Math.fma(VectorMath.exp(sv - colShift[j0 + c]), gColScaled[j0 + c], g);
+        tile[t + c] = g;
       }
     }
-  }
-
-  private static void product4(float[] tile, int base, int qs, int ps, int len, float[] xp, int xpOff, float[] out,
-      int oOff, int d) {
-    FloatVector c00 = FloatVector.zero(SP), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
-    for (int p = 0, g = base, xo = xpOff; p < len; p++, g += ps, xo += NR) {
-      FloatVector x0 = FloatVector.fromArray(SP, xp, xo), x1 = FloatVector.fromArray(SP, xp, xo + VL);
-      FloatVector w = FloatVector.broadcast(SP, tile[g]);
-      c00 = w.fma(x0, c00);
-      c01 = w.fma(x1, c01);
-      w = FloatVector.broadcast(SP, tile[g + qs]);
-      c10 = w.fma(x0, c10);
-      c11 = w.fma(x1, c11);
-      w = FloatVector.broadcast(SP, tile[g + 2 * qs]);
-      c20 = w.fma(x0, c20);
-      c21 = w.fma(x1, c21);
-      w = FloatVector.broadcast(SP, tile[g + 3 * qs]);
-      c30 = w.fma(x0, c30);
-      c31 = w.fma(x1, c31);
-    }
-    addInto(out, oOff, c00, c01);
-    addInto(out, oOff + d, c10, c11);
-    addInto(out, oOff + 2 * d, c20, c21);
-    addInto(out, oOff + 3 * d, c30, c31);
-  }
-
-  private static void product1(float[] tile, int base, int ps, int len, float[] xp, int xpOff, float[] out, int oOff) {
-    FloatVector c0 = FloatVector.zero(SP), c1 = c0;
-    for (int p = 0, g = base, xo = xpOff; p < len; p++, g += ps, xo += NR) {
-      FloatVector w = FloatVector.broadcast(SP, tile[g]);
-      c0 = w.fma(FloatVector.fromArray(SP, xp, xo), c0);
-      c1 = w.fma(FloatVector.fromArray(SP, xp, xo + VL), c1);
-    }
-    addInto(out, oOff, c0, c1);
-  }
-
-  private static void addInto(float[] out, int off, FloatVector v0, FloatVector v1) {
-    FloatVector.fromArray(SP, out, off).add(v0).intoArray(out, off);
-    FloatVector.fromArray(SP, out, off + VL).add(v1).intoArray(out, off + VL);
   }
 
   private static int ceilDiv(int x, int y) {

@@ -9,7 +9,10 @@ import java.util.Arrays;
  * The fused core of the contrastive losses: for A [n, d], B [m, d] and S = scale·A·Bᵀ, the row
  * log-sum-exp (n), the diagonal S_ii (min(n, m)) and optionally the column log-sum-exp (m), with some
  * elements of S excluded by a {@link Mask}. S is never materialised: the backend streams it tile by tile
- * in the forward and recomputes the tiles in the backward, so memory is O((n + m)·d).
+ * in the forward and recomputes the tiles in the backward, so memory is O((n + m)·d). Without the
+ * columns and with a graph, the forward also computes the gradients of Σ rowLse (the backend holds a
+ * block of rows of S, all columns, at a time): when the upstream gradient of rowLse is the same on every
+ * row, as in a mean, the backward is a scaling of those, and otherwise it recomputes as usual.
  *
  * <p>A cross-entropy over the rows of S with targets on the diagonal is mean(rowLse − diag); over the
  * columns, mean(colLse − diag). Outputs: 0 = rowLse, 1 = diag, 2 = colLse (when asked for).
@@ -58,6 +61,8 @@ public final class PairwiseLogSumExp extends Node {
   public record Result(Tensor rowLse, Tensor diag, Tensor colLse) {}
 
   private Tensor a, b, rowLse, colLse;
+  /** Rows only: the gradients of Σ_i rowLse_i, computed with the forward; null otherwise. */
+  private Tensor unitGradA, unitGradB;
   private final float scale;
   private final Mask mask;
   private final int outputs;
@@ -91,6 +96,19 @@ public final class PairwiseLogSumExp extends Node {
     Tensor row = Checks.newContiguous(da, new int[] {n});
     Tensor diag = Checks.newContiguous(da, new int[] {Math.min(n, m)});
     Tensor col = columns ? Checks.newContiguous(da, new int[] {m}) : null;
+    if (!columns && Node.recording(da, db)) {
+      // rows only and a graph: a loss of this shape nearly always weighs its rows alike, so the forward
+      // computes the gradient of Σ rowLse on the way (see Backend#pairwiseLogSumExpWithRowGradient)
+      Tensor gA = Checks.newContiguous(da, as), gB = Checks.newContiguous(da, bs);
+      da.backend().pairwiseLogSumExpWithRowGradient(da.storage(), db.storage(), n, m, d, scale,
+          mask == null ? null : mask.start(), mask == null ? null : mask.end(), mask == null ? 1 : mask.period(),
+          row.storage(), diag.storage(), gA.storage(), gB.storage());
+      var node = new PairwiseLogSumExp(da, db, scale, mask, row.detach(), null);
+      node.unitGradA = gA;
+      node.unitGradB = gB;
+      node.attachAll(row, diag);
+      return new Result(row, diag, null);
+    }
     da.backend().pairwiseLogSumExp(da.storage(), db.storage(), n, m, d, scale, mask == null ? null : mask.start(),
         mask == null ? null : mask.end(), mask == null ? 1 : mask.period(), row.storage(),
         col == null ? null : col.storage(), diag.storage());
@@ -127,6 +145,10 @@ public final class PairwiseLogSumExp extends Node {
     Tensor gRow = g[0] == null ? null : Checks.dense(g[0]);
     Tensor gDiag = g[1] == null ? null : Checks.dense(g[1]);
     Tensor gCol = outputs > 2 && g[2] != null ? Checks.dense(g[2]) : null;
+    if (unitGradA != null) {
+      float weight = gRow == null ? 0f : uniform(gRow);
+      if (!Float.isNaN(weight)) return fromUnitGradients(weight, gDiag);
+    }
     Tensor gA = Checks.newContiguous(a, a.shape()), gB = Checks.newContiguous(a, b.shape());
     a.backend().pairwiseLogSumExpBackward(a.storage(), b.storage(), n, m, d, scale,
         mask == null ? null : mask.start(), mask == null ? null : mask.end(), mask == null ? 1 : mask.period(),
@@ -135,9 +157,34 @@ public final class PairwiseLogSumExp extends Node {
     return new Tensor[] {gA, gB};
   }
 
+  /** The common value of g, or NaN when its entries differ (or one is NaN). */
+  private static float uniform(Tensor g) {
+    float[] v = g.toFloatArray();
+    for (float x : v) if (Float.compare(x, v[0]) != 0) return Float.NaN;
+    return v[0];
+  }
+
+  /**
+   * gA = weight·∂Σ rowLse/∂A plus the diagonal's scale·gDiag_i·B_i on rows i &lt; min(n, m); gB likewise
+   * with A_i.
+   */
+  private Tensor[] fromUnitGradients(float weight, Tensor gDiag) {
+    Tensor gA = unitGradA.mul(weight), gB = unitGradB.mul(weight);
+    if (gDiag == null) return new Tensor[] {gA, gB};
+    int k = gDiag.size(0);
+    Tensor w = gDiag.reshape(k, 1).mul(scale);
+    return new Tensor[] {gA.add(padRows(b.slice(0, 0, k).mul(w), a.size(0))),
+        gB.add(padRows(a.slice(0, 0, k).mul(w), b.size(0)))};
+  }
+
+  private static Tensor padRows(Tensor x, int rows) {
+    if (x.size(0) == rows) return x;
+    return Tensor.concat(java.util.List.of(x, Tensor.zeros(x.device(), rows - x.size(0), x.size(1))), 0);
+  }
+
   @Override
   protected void releaseSaved() {
-    a = b = rowLse = colLse = null;
+    a = b = rowLse = colLse = unitGradA = unitGradB = null;
   }
 
   @Override

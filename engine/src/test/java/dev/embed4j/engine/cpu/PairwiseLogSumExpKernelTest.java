@@ -11,7 +11,8 @@ import org.junit.jupiter.api.Test;
 class PairwiseLogSumExpKernelTest {
   /** n, m, d: size 1, odd sizes, sizes that straddle the 4-row micro-kernel, the 32-row tile and 128-column block. */
   private static final int[][] SHAPES = {
-      {1, 1, 1}, {1, 7, 3}, {5, 1, 2}, {3, 3, 17}, {7, 13, 9}, {33, 70, 17}, {66, 129, 8}, {37, 300, 35}, {130, 41, 1}};
+      {1, 1, 1}, {1, 7, 3}, {5, 1, 2}, {3, 3, 17}, {7, 13, 9}, {33, 70, 17}, {66, 129, 8}, {37, 300, 35}, {130, 41, 1},
+      {900, 37, 19}}; // several row blocks of 384 per thread
 
   private record Masks(int[] start, int[] end, int period) {}
 
@@ -62,6 +63,20 @@ class PairwiseLogSumExpKernelTest {
       for (float scale : new float[] {1f, 20f}) {
         for (Masks mask : masksFor(shape[0], shape[1], r)) check(shape[0], shape[1], shape[2], scale, mask, false, r);
       }
+    }
+  }
+
+  @Test
+  void manySmallRowBlocksGiveTheSameGradients() {
+    int saved = PairwiseLogSumExpKernel.blockFloats;
+    PairwiseLogSumExpKernel.blockFloats = 1000; // rowBlock(m) = 1000 / m rows, at least 4
+    try {
+      Random r = new Random(5);
+      for (int[] shape : new int[][] {{66, 129, 8}, {37, 300, 35}, {130, 41, 3}, {7, 13, 9}}) {
+        for (Masks mask : masksFor(shape[0], shape[1], r)) check(shape[0], shape[1], shape[2], 20f, mask, false, r);
+      }
+    } finally {
+      PairwiseLogSumExpKernel.blockFloats = saved;
     }
   }
 
@@ -123,6 +138,18 @@ class PairwiseLogSumExpKernelTest {
     PairwiseLogSumExpReference.backward(a, b, n, m, d, scale, ms, me, mp, gRow, gCol, gDiag, gARef, gBRef);
     assertCloseRelativeToMax(what + " gA", gARef, gA);
     assertCloseRelativeToMax(what + " gB", gBRef, gB);
+
+    // the rows-only forward that also returns the gradient of the summed row log-sum-exp
+    float[] row2 = new float[n], diag2 = new float[k], ones = new float[n];
+    java.util.Arrays.fill(ones, 1f);
+    java.util.Arrays.fill(gA, Float.NaN);
+    java.util.Arrays.fill(gB, Float.NaN);
+    PairwiseLogSumExpKernel.forwardWithRowGradient(a, b, n, m, d, scale, ms, me, mp, row2, diag2, gA, gB);
+    PairwiseLogSumExpReference.backward(a, b, n, m, d, scale, ms, me, mp, ones, null, null, gARef, gBRef);
+    assertClose(what + " rowLse (with gradient)", rowRef, row2, tol);
+    assertClose(what + " diag (with gradient)", diagRef, diag2, tol);
+    assertCloseRelativeToMax(what + " gA of sum(rowLse)", gARef, gA);
+    assertCloseRelativeToMax(what + " gB of sum(rowLse)", gBRef, gB);
   }
 
   private static void assertClose(String what, float[] expected, float[] actual, double tol) {

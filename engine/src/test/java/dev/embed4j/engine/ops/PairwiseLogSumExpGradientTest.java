@@ -69,6 +69,28 @@ class PairwiseLogSumExpGradientTest {
     check("ranges 4x5", 4, 5, 2, 2f, PairwiseLogSumExp.Mask.ranges(new int[] {0, 1, 2, 4}, new int[] {2, 1, 5, 5}), false);
   }
 
+  /**
+   * A loss that weighs every row alike, mean(rowLse) − 0.7·Σ diag: without the columns the backward then
+   * scales the gradients the forward computed instead of recomputing (n &gt; m, n &lt; m, a mask).
+   */
+  @Test
+  void aMeanOverRowsUsesTheGradientsOfTheForward() {
+    for (int[] s : new int[][] {{6, 4, 5}, {3, 8, 2}, {5, 5, 3}}) {
+      int n = s[0], m = s[1], d = s[2];
+      var mask = n == m ? PairwiseLogSumExp.Mask.diagonal(n) : null;
+      GradCheck.of("mean of rows " + n + "x" + m).input(3, -1, 1, n, d).input(4, -1, 1, m, d).check(in -> {
+        var r = Functional.pairwiseLogSumExp(in.get(0), in.get(1), 3f, mask, false);
+        return r.rowLse().mean().sub(r.diag().mul(0.7f).sum());
+      }, x -> {
+        double[] out = reference(x[0], x[1], n, m, d, 3f, mask, false);
+        double loss = 0;
+        for (int i = 0; i < n; i++) loss += out[i] / n;
+        for (int i = 0; i < Math.min(n, m); i++) loss -= 0.7 * out[n + i];
+        return new double[] {loss};
+      });
+    }
+  }
+
   @Test
   void anOutputThatDoesNotReachTheLossGetsNoGradient() {
     Tensor a = Tensor.randn(1, 4, 3).requiresGrad(true), b = Tensor.randn(2, 6, 3).requiresGrad(true);
