@@ -8,50 +8,52 @@ import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * Row and column log-sum-exp of S = scale·A·Bᵀ in one pass over tiles, and its backward, without ever
- * holding S (semantics in {@link dev.embed4j.engine.backend.Backend#pairwiseLogSumExp}).
+ * Row and column log-sum-exp of S = scale·A·Bᵀ, and its backward, without ever holding S (semantics in
+ * {@link dev.embed4j.engine.backend.Backend#pairwiseLogSumExp}).
  *
- * <p>Layout and tiling. A (n×d) and B (m×d) are row-major. B is taken {@link #NC} columns at a time and
- * packed into panels of {@link #NR} = 2 vectors of columns, k-major ({@code panel[k·NR + c]}), so the
- * micro-kernel reads one contiguous line of B per k. A tile of {@link #MB} rows × NC columns of S
- * (16 KiB) is computed by a 4×NR register-blocked micro-kernel (8 accumulators, 4 broadcasts of A and 2
- * loads of B per k: 11 of AVX2's 16 registers) and lands in a scratch array that stays in L1; a packed
- * block (NC·d floats, 384 KiB at d = 768) stays in L2.
+ * <p>Every pass is a sweep over blocks of rows that span all m columns ({@link #rowBlock} rows, at most
+ * {@value #MAX_ROW_BLOCK}, so that a block's scores fit in 16 MiB). Threads take contiguous rows. Per
+ * block, S = scale·A_rows·Bᵀ comes from the engine's GEMM (the packed, register-tiled one), then the mask
+ * sets excluded elements to −∞ and vector passes over the block do the rest:
+ * <ul>
+ *   <li>forward: the row log-sum-exp is final at once (the block holds whole rows); the columns keep a
+ *       running (max, sum) per thread, rescaled once per block, merged across threads at the end;
+ *   <li>backward: G = gRow·exp(S − rowLse) + gCol·exp(S − colLse) (+ gDiag on the diagonal) in place, then
+ *       gA_rows = G·B and gB += Gᵀ·A_rows, two more GEMM calls with the scale folded into G;
+ *   <li>{@link #forwardWithRowGradient}: the forward without the columns and the backward for gRow = 1 in
+ *       one sweep, since a block's rowLse is final before its gradient is needed: a loss that is a mean
+ *       over rows then costs three products in all, as the materialised loss does, instead of four.
+ * </ul>
+ * A thread owns its rows of gA; each thread but the first adds into its own copy of gB (at most 256 MiB
+ * of copies, which caps the thread count), summed at the end. An earlier version had its own tile
+ * micro-kernels and accumulated gA and gB tile by tile; it ran at a half to a sixth of the GEMM's rate.
  *
- * <p>Online log-sum-exp. Each row keeps a running (max, sum) updated once per tile (one reduction per
- * 128 columns); each column keeps a running (max, sum) as vectors, updated once per tile of 32 rows. A
- * thread owns a contiguous range of rows, so row statistics need no synchronisation; column statistics
- * are per thread and merged at the end (log-sum-exp of the partial results). About 2 exponentials per
- * element (1 without the columns), against d fused multiply-adds.
- *
- * <p>Backward and the forward with gradients: a sweep over blocks of rows that span all m columns
- * ({@link #rowBlock} rows, at most 384, so that a block's scores fit in 16 MiB). Per block: S = scale·A·Bᵀ
- * through the engine's GEMM, the mask, G = gRow·exp(S − rowLse) + gCol·exp(S − colLse) (+ gDiag on the
- * diagonal) in place, then gA_rows = G·B and gB += Gᵀ·A_rows, two more GEMM calls. A thread owns its rows
- * of gA; each thread but the first adds into its own copy of gB (capped at 256 MiB in all), summed at
- * the end. {@link #forwardWithRowGradient} runs the same sweep with gRow = 1 and takes rowLse from the
- * block as it goes, since a block holds whole rows: the forward and the gradient of a loss that is a
- * mean over rows cost three products, which is also what the materialised loss costs.
- *
- * <p>Cost: forward n·m·d FMAs + ~2·n·m exp; backward 3·n·m·d FMAs (recompute + two products) + 1-2 exp
- * per element; rows only with a graph, 3·n·m·d FMAs in all. Extra memory: a block of scores per thread,
- * the gB copies and the column statistics; never n×m. Measured: see ContrastiveLossBenchmark in the
- * bench module.
+ * <p>Cost: forward n·m·d FMAs and 1–2 exp per element; backward 3·n·m·d FMAs (recompute + two products)
+ * and 1–2 exp per element. Extra memory: a block of scores per thread, the gB copies and the column
+ * statistics (2·m floats per thread); never n×m. Measured: see ContrastiveLossBenchmark in the bench
+ * module.
  */
 public final class PairwiseLogSumExpKernel {
   private static final VectorSpecies<Float> SP = FloatVector.SPECIES_PREFERRED;
   private static final int VL = SP.length();
-  /** Rows of the micro-kernel. */
-  static final int MR = 4;
-  /** Columns of the micro-kernel and of a packed panel: two vectors. */
-  static final int NR = 2 * VL;
-  /** Rows of a tile of S. */
-  static final int MB = 32;
-  /** Columns of a tile of S and of a packed block of B; a multiple of NR for every vector length. */
-  static final int NC = 128;
+  /** The most rows in a block: 1024 measured a little faster than 384 (fewer repacks of B), 128 slower. */
+  static final int MAX_ROW_BLOCK = 1024;
   private static final float NEG_INF = Float.NEGATIVE_INFINITY;
 
+  /** The most scores a sweep holds per thread; tests lower it to run many blocks on small inputs. */
+  static volatile int blockFloats = 4 << 20;
+
   private PairwiseLogSumExpKernel() {}
+
+  /** Rows per block: at most {@link #blockFloats} scores, at most {@link #MAX_ROW_BLOCK} rows, at least 4. */
+  static int rowBlock(int m) {
+    return Math.max(4, Math.min(MAX_ROW_BLOCK, blockFloats / Math.max(1, m) / 4 * 4));
+  }
+
+  /** Threads for n rows: at least 32 rows each. */
+  private static int chunks(int n) {
+    return Math.max(1, Math.min(Parallel.threads(), ceilDiv(n, 32)));
+  }
 
   public static void forward(float[] a, float[] b, int n, int m, int d, float scale, int[] maskStart, int[] maskEnd,
       int maskPeriod, float[] rowLse, float[] colLse, float[] diag) {
@@ -61,18 +63,28 @@ public final class PairwiseLogSumExpKernel {
       return;
     }
     boolean columns = colLse != null;
-    int chunks = Math.max(1, Math.min(Parallel.threads(), ceilDiv(n, MB)));
-    int mPad = roundUp(m, NC);
+    int rb = rowBlock(m), chunks = chunks(n);
     float[][] colMax = new float[chunks][], colSum = new float[chunks][];
+    GemmKernel gemm = GemmKernels.active();
     Parallel.forRange(chunks, 1, (lo, hi) -> {
       for (int c = lo; c < hi; c++) {
         int r0 = (int) ((long) n * c / chunks), r1 = (int) ((long) n * (c + 1) / chunks);
+        float[] shift = null;
         if (columns) {
-          colMax[c] = new float[mPad];
+          colMax[c] = new float[m];
           Arrays.fill(colMax[c], NEG_INF);
-          colSum[c] = new float[mPad];
+          colSum[c] = new float[m];
+          shift = new float[m];
         }
-        forwardRows(a, b, m, d, scale, maskStart, maskEnd, maskPeriod, r0, r1, rowLse, colMax[c], colSum[c], diag);
+        float[] s = new float[Math.min(rb, r1 - r0) * m];
+        for (int i0 = r0; i0 < r1; i0 += rb) {
+          int mb = Math.min(rb, r1 - i0);
+          gemm.gemm(false, true, mb, m, d, scale, a, i0 * d, d, b, 0, d, 0f, s, 0, m);
+          for (int i = i0; i < Math.min(i0 + mb, m); i++) diag[i] = s[(i - i0) * m + i];
+          exclude(s, m, i0, mb, m, maskStart, maskEnd, maskPeriod);
+          rowLogSumExp(s, m, mb, rowLse, i0);
+          if (columns) updateColumns(s, m, mb, colMax[c], colSum[c], shift);
+        }
       }
     });
     if (!columns) return;
@@ -87,26 +99,6 @@ public final class PairwiseLogSumExpKernel {
       for (int c = 0; c < chunks; c++) sum += colSum[c][j] * Math.exp(colMax[c][j] - max);
       colLse[j] = (float) (max + Math.log(sum));
     }
-  }
-
-  private static void forwardRows(float[] a, float[] b, int m, int d, float scale, int[] maskStart, int[] maskEnd,
-      int maskPeriod, int r0, int r1, float[] rowLse, float[] colMax, float[] colSum, float[] diag) {
-    float[] tile = new float[MB * NC], packed = new float[NC * d];
-    float[] rowMax = new float[r1 - r0], rowSum = new float[r1 - r0];
-    Arrays.fill(rowMax, NEG_INF);
-    for (int j0 = 0; j0 < m; j0 += NC) {
-      int nc = Math.min(NC, m - j0), ncp = roundUp(nc, NR);
-      pack(b, m, d, j0, ncp, packed);
-      for (int i0 = r0; i0 < r1; i0 += MB) {
-        int mb = Math.min(MB, r1 - i0);
-        scoreTile(a, d, scale, i0, mb, packed, ncp, tile);
-        for (int i = Math.max(i0, j0); i < Math.min(i0 + mb, j0 + nc); i++) diag[i] = tile[(i - i0) * NC + i - j0];
-        exclude(tile, NC, i0, mb, j0, nc, ncp, maskStart, maskEnd, maskPeriod);
-        updateRows(tile, mb, ncp, rowMax, rowSum, i0 - r0);
-        if (colMax != null) updateColumns(tile, mb, ncp, colMax, colSum, j0);
-      }
-    }
-    for (int i = 0; i < r1 - r0; i++) rowLse[r0 + i] = rowMax[i] + (float) Math.log(rowSum[i]);
   }
 
   /**
@@ -131,17 +123,6 @@ public final class PairwiseLogSumExpKernel {
   }
 
   /**
-   * Rows of A per block of a sweep: the block's scores (rows × m floats) are held at once, at most 4 Mi floats;
-   * 384 rows (KC of the GEMM) amortise the packing of B and the passes over the gB accumulator well.
-   */
-  static int rowBlock(int m) {
-    return Math.max(MR, Math.min(384, blockFloats / Math.max(1, m) / MR * MR));
-  }
-
-  /** The most scores a sweep holds per thread; tests lower it to run many blocks on small inputs. */
-  static volatile int blockFloats = 4 << 20;
-
-  /**
    * Threads take contiguous rows; per block of rows: S = scale·A_rows·Bᵀ (GEMM), the mask, in a forward the
    * row log-sum-exp and the diagonal, then G in place and gA_rows = G·B, gB += Gᵀ·A_rows (two GEMM calls,
    * scale folded into G). Each thread but the first adds into its own copy of gB, summed at the end; the
@@ -158,7 +139,7 @@ public final class PairwiseLogSumExpKernel {
     }
     int rb = rowBlock(m);
     long copies = (64L << 20) / Math.max(1L, (long) m * d);
-    int chunks = (int) Math.max(1, Math.min(Math.min(Parallel.threads(), ceilDiv(n, 32)), 1 + copies));
+    int chunks = (int) Math.min(chunks(n), 1 + copies);
     // Column terms: scale·gCol, and colLse with −∞ (a column with no kept element) turned into +∞, so that
     // exp(S − colLse) is 0 there instead of NaN.
     float[] gColScaled = null, colShift = null;
@@ -184,9 +165,9 @@ public final class PairwiseLogSumExpKernel {
           if (forward) {
             for (int i = i0; i < Math.min(i0 + mb, m); i++) diag[i] = s[(i - i0) * m + i];
           }
-          exclude(s, m, i0, mb, 0, m, m, maskStart, maskEnd, maskPeriod);
+          exclude(s, m, i0, mb, m, maskStart, maskEnd, maskPeriod);
           if (forward) rowLogSumExp(s, m, mb, rowLse, i0);
-          gradientTile(s, m, i0, mb, 0, m, scale, rowLse, gRow, forward, cs, gc);
+          gradientTile(s, m, i0, mb, m, scale, rowLse, gRow, forward, cs, gc);
           if (gDiag != null) {
             for (int i = i0; i < Math.min(i0 + mb, m); i++) s[(i - i0) * m + i] += scale * gDiag[i];
           }
@@ -228,120 +209,55 @@ public final class PairwiseLogSumExpKernel {
     }
   }
 
-  /** packed[p·d·NR + k·NR + c] = B[j0 + p·NR + c, k], zero beyond row m of B. */
-  static void pack(float[] b, int m, int d, int j0, int ncp, float[] packed) {
-    for (int c = 0; c < ncp; c++) {
-      int base = c / NR * d * NR + c % NR, j = j0 + c;
-      if (j < m) {
-        for (int k = 0, src = j * d; k < d; k++) packed[base + k * NR] = b[src + k];
-      } else {
-        for (int k = 0; k < d; k++) packed[base + k * NR] = 0f;
-      }
-    }
-  }
-
-  /** tile[r·NC + c] = scale·A[i0 + r]·B[j0 + c] for r &lt; mb, c &lt; ncp. */
-  private static void scoreTile(float[] a, int d, float scale, int i0, int mb, float[] packed, int ncp, float[] tile) {
-    int panels = ncp / NR;
-    for (int p = 0; p < panels; p++) {
-      int r = 0;
-      for (; r + MR <= mb; r += MR) micro4(a, (i0 + r) * d, d, packed, p * d * NR, scale, tile, r * NC + p * NR);
-      for (; r < mb; r++) micro1(a, (i0 + r) * d, d, packed, p * d * NR, scale, tile, r * NC + p * NR);
-    }
-  }
-
-  private static void micro4(float[] a, int aOff, int d, float[] packed, int bOff, float scale, float[] tile, int t) {
-    FloatVector c00 = FloatVector.zero(SP), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
-    int a0 = aOff, a1 = a0 + d, a2 = a1 + d, a3 = a2 + d;
-    for (int k = 0, bp = bOff; k < d; k++, bp += NR) {
-      FloatVector b0 = FloatVector.fromArray(SP, packed, bp), b1 = FloatVector.fromArray(SP, packed, bp + VL);
-      FloatVector x = FloatVector.broadcast(SP, a[a0 + k]);
-      c00 = x.fma(b0, c00);
-      c01 = x.fma(b1, c01);
-      x = FloatVector.broadcast(SP, a[a1 + k]);
-      c10 = x.fma(b0, c10);
-      c11 = x.fma(b1, c11);
-      x = FloatVector.broadcast(SP, a[a2 + k]);
-      c20 = x.fma(b0, c20);
-      c21 = x.fma(b1, c21);
-      x = FloatVector.broadcast(SP, a[a3 + k]);
-      c30 = x.fma(b0, c30);
-      c31 = x.fma(b1, c31);
-    }
-    c00.mul(scale).intoArray(tile, t);
-    c01.mul(scale).intoArray(tile, t + VL);
-    c10.mul(scale).intoArray(tile, t + NC);
-    c11.mul(scale).intoArray(tile, t + NC + VL);
-    c20.mul(scale).intoArray(tile, t + 2 * NC);
-    c21.mul(scale).intoArray(tile, t + 2 * NC + VL);
-    c30.mul(scale).intoArray(tile, t + 3 * NC);
-    c31.mul(scale).intoArray(tile, t + 3 * NC + VL);
-  }
-
-  private static void micro1(float[] a, int aOff, int d, float[] packed, int bOff, float scale, float[] tile, int t) {
-    FloatVector c0 = FloatVector.zero(SP), c1 = c0;
-    for (int k = 0, bp = bOff; k < d; k++, bp += NR) {
-      FloatVector x = FloatVector.broadcast(SP, a[aOff + k]);
-      c0 = x.fma(FloatVector.fromArray(SP, packed, bp), c0);
-      c1 = x.fma(FloatVector.fromArray(SP, packed, bp + VL), c1);
-    }
-    c0.mul(scale).intoArray(tile, t);
-    c1.mul(scale).intoArray(tile, t + VL);
-  }
-
-  /** Sets the padding columns [nc, ncp) and the masked elements of the tile (row r at r·ld) to −∞. */
-  private static void exclude(float[] tile, int ld, int i0, int mb, int j0, int nc, int ncp, int[] maskStart,
-      int[] maskEnd, int maskPeriod) {
+  /** Sets the masked elements of a block (row r at r·ld, columns 0 … m) to −∞. */
+  private static void exclude(float[] s, int ld, int i0, int mb, int m, int[] maskStart, int[] maskEnd,
+      int maskPeriod) {
+    if (maskStart == null) return;
     for (int r = 0; r < mb; r++) {
-      int t = r * ld;
-      for (int c = nc; c < ncp; c++) tile[t + c] = NEG_INF;
-      if (maskStart == null) continue;
-      int s = maskStart[i0 + r], e = maskEnd[i0 + r];
-      if (s >= e) continue;
-      for (long base = (long) (j0 / maskPeriod) * maskPeriod; base < j0 + nc; base += maskPeriod) {
-        long lo = Math.max(j0, base + s), hi = Math.min(j0 + nc, base + e);
-        for (long j = lo; j < hi; j++) tile[t + (int) (j - j0)] = NEG_INF;
+      int t = r * ld, lo = maskStart[i0 + r], hi = maskEnd[i0 + r];
+      if (lo >= hi) continue;
+      for (long base = 0; base < m; base += maskPeriod) {
+        for (long j = base + lo; j < Math.min(m, base + hi); j++) s[t + (int) j] = NEG_INF;
       }
-    }
-  }
-
-  private static void updateRows(float[] tile, int mb, int ncp, float[] rowMax, float[] rowSum, int off) {
-    for (int r = 0; r < mb; r++) {
-      int t = r * NC;
-      FloatVector mx = FloatVector.fromArray(SP, tile, t);
-      for (int c = VL; c < ncp; c += VL) mx = mx.max(FloatVector.fromArray(SP, tile, t + c));
-      float old = rowMax[off + r], max = Math.max(old, mx.reduceLanes(VectorOperators.MAX));
-      if (max == NEG_INF) continue;
-      FloatVector shift = FloatVector.broadcast(SP, max), acc = FloatVector.zero(SP);
-      for (int c = 0; c < ncp; c += VL) {
-        acc = acc.add(VectorMath.exp(FloatVector.fromArray(SP, tile, t + c).sub(shift)));
-      }
-      rowSum[off + r] = rowSum[off + r] * (float) Math.exp(old - max) + VectorMath.sum(acc);
-      rowMax[off + r] = max;
-    }
-  }
-
-  private static void updateColumns(float[] tile, int mb, int ncp, float[] colMax, float[] colSum, int j0) {
-    for (int c = 0; c < ncp; c += VL) {
-      FloatVector mx = FloatVector.fromArray(SP, tile, c);
-      for (int r = 1; r < mb; r++) mx = mx.max(FloatVector.fromArray(SP, tile, r * NC + c));
-      FloatVector old = FloatVector.fromArray(SP, colMax, j0 + c), max = old.max(mx);
-      // A column with nothing kept yet keeps max −∞; shifting by 0 there avoids exp(−∞ − (−∞)) = NaN.
-      FloatVector shift = max.blend(0f, max.eq(NEG_INF));
-      FloatVector acc = FloatVector.fromArray(SP, colSum, j0 + c).mul(VectorMath.exp(old.sub(shift)));
-      for (int r = 0; r < mb; r++) {
-        acc = acc.add(VectorMath.exp(FloatVector.fromArray(SP, tile, r * NC + c).sub(shift)));
-      }
-      acc.intoArray(colSum, j0 + c);
-      max.intoArray(colMax, j0 + c);
     }
   }
 
   /**
-   * Replaces the scores of the tile (row r at r·ld, columns j0 … j0 + nc) by scale·G without the diagonal
-   * term; {@code unitRows} takes an upstream gradient of 1 on every row instead of gRow.
+   * Folds a block of rows into the running column statistics: per column the new maximum, the running sum
+   * rescaled to it once, then the block's terms row by row (contiguous vectors). A column with nothing kept
+   * yet keeps max −∞ and is shifted by 0, so exp(−∞ − (−∞)) never makes a NaN.
    */
-  private static void gradientTile(float[] tile, int ld, int i0, int mb, int j0, int nc, float scale, float[] rowLse,
+  private static void updateColumns(float[] s, int ld, int mb, float[] colMax, float[] colSum, float[] shift) {
+    int m = colMax.length, up = SP.loopBound(m);
+    System.arraycopy(colMax, 0, shift, 0, m);
+    for (int r = 0; r < mb; r++) {
+      int t = r * ld, c = 0;
+      for (; c < up; c += VL) {
+        FloatVector.fromArray(SP, shift, c).max(FloatVector.fromArray(SP, s, t + c)).intoArray(shift, c);
+      }
+      for (; c < m; c++) shift[c] = Math.max(shift[c], s[t + c]);
+    }
+    for (int c = 0; c < m; c++) {
+      float max = shift[c], sh = max == NEG_INF ? 0f : max;
+      colSum[c] *= VectorMath.exp(colMax[c] - sh);
+      colMax[c] = max;
+      shift[c] = sh;
+    }
+    for (int r = 0; r < mb; r++) {
+      int t = r * ld, c = 0;
+      for (; c < up; c += VL) {
+        FloatVector e = VectorMath.exp(FloatVector.fromArray(SP, s, t + c).sub(FloatVector.fromArray(SP, shift, c)));
+        FloatVector.fromArray(SP, colSum, c).add(e).intoArray(colSum, c);
+      }
+      for (; c < m; c++) colSum[c] += VectorMath.exp(s[t + c] - shift[c]);
+    }
+  }
+
+  /**
+   * Replaces the scores of a block (row r at r·ld, columns 0 … nc) by scale·G without the diagonal term;
+   * {@code unitRows} takes an upstream gradient of 1 on every row instead of gRow.
+   */
+  private static void gradientTile(float[] tile, int ld, int i0, int mb, int nc, float scale, float[] rowLse,
       float[] gRow, boolean unitRows, float[] colShift, float[] gColScaled) {
     int up = SP.loopBound(nc);
     for (int r = 0; r < mb; r++) {
@@ -354,15 +270,15 @@ public final class PairwiseLogSumExpKernel {
         FloatVector sv = FloatVector.fromArray(SP, tile, t + c), g = FloatVector.zero(SP);
         if (rowTerm) g = VectorMath.exp(sv.sub(lrv)).mul(grv);
         if (gColScaled != null) {
-          FloatVector q = VectorMath.exp(sv.sub(FloatVector.fromArray(SP, colShift, j0 + c)));
-          g = q.fma(FloatVector.fromArray(SP, gColScaled, j0 + c), g);
+          FloatVector q = VectorMath.exp(sv.sub(FloatVector.fromArray(SP, colShift, c)));
+          g = q.fma(FloatVector.fromArray(SP, gColScaled, c), g);
         }
         g.intoArray(tile, t + c);
       }
       for (; c < nc; c++) {
         float sv = tile[t + c], g = 0f;
         if (rowTerm) g = VectorMath.exp(sv - lr) * gr;
-        if (gColScaled != null) g = Math.fma(VectorMath.exp(sv - colShift[j0 + c]), gColScaled[j0 + c], g);
+        if (gColScaled != null) g = Math.fma(VectorMath.exp(sv - colShift[c]), gColScaled[c], g);
         tile[t + c] = g;
       }
     }
@@ -370,9 +286,5 @@ public final class PairwiseLogSumExpKernel {
 
   private static int ceilDiv(int x, int y) {
     return (x + y - 1) / y;
-  }
-
-  private static int roundUp(int x, int y) {
-    return ceilDiv(x, y) * y;
   }
 }

@@ -12,7 +12,7 @@ class PairwiseLogSumExpKernelTest {
   /** n, m, d: size 1, odd sizes, sizes that straddle the 4-row micro-kernel, the 32-row tile and 128-column block. */
   private static final int[][] SHAPES = {
       {1, 1, 1}, {1, 7, 3}, {5, 1, 2}, {3, 3, 17}, {7, 13, 9}, {33, 70, 17}, {66, 129, 8}, {37, 300, 35}, {130, 41, 1},
-      {900, 37, 19}}; // several row blocks of 384 per thread
+      {900, 37, 19}}; // rows split over the threads
 
   private record Masks(int[] start, int[] end, int period) {}
 
