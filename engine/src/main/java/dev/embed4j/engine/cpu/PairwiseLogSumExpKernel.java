@@ -158,7 +158,7 @@ public final class PairwiseLogSumExpKernel {
       for (int c = lo; c < hi; c++) {
         int r0 = (int) ((long) n * c / chunks), r1 = (int) ((long) n * (c + 1) / chunks);
         float[] gb = c == 0 ? gB : (gBs[c] = new float[m * d]);
-        float[] s = new float[Math.min(rb, r1 - r0) * m];
+        float[] s = new float[Math.min(rb, r1 - r0) * m], scratch = gc == null ? null : new float[m];
         for (int i0 = r0; i0 < r1; i0 += rb) {
           int mb = Math.min(rb, r1 - i0);
           gemm.gemm(false, true, mb, m, d, scale, a, i0 * d, d, b, 0, d, 0f, s, 0, m);
@@ -167,7 +167,7 @@ public final class PairwiseLogSumExpKernel {
           }
           exclude(s, m, i0, mb, m, maskStart, maskEnd, maskPeriod);
           if (forward) rowLogSumExp(s, m, mb, rowLse, i0);
-          gradientTile(s, m, i0, mb, m, scale, rowLse, gRow, forward, cs, gc);
+          gradientTile(s, m, i0, mb, m, scale, rowLse, gRow, forward, cs, gc, scratch);
           if (gDiag != null) {
             for (int i = i0; i < Math.min(i0 + mb, m); i++) s[(i - i0) * m + i] += scale * gDiag[i];
           }
@@ -188,25 +188,38 @@ public final class PairwiseLogSumExpKernel {
     }
   }
 
+  /*
+   * The passes below keep one vector loop per method, each called once per row: a method with several
+   * exp loops, or one long loop that C2 only reaches by on-stack replacement, got VectorMath.exp left
+   * un-inlined ("callee is too large"), and every call then boxed its vectors: 4.8 GB allocated per
+   * MNSRL step at B = 16384 and half the speed, where the split version allocates nothing per element.
+   */
+
   /** rowLse[i0 + r] = log Σ_c exp s[r·ld + c] over the mb rows of a block spanning all ld columns. */
   private static void rowLogSumExp(float[] s, int ld, int mb, float[] rowLse, int i0) {
-    int up = SP.loopBound(ld);
     for (int r = 0; r < mb; r++) {
-      int t = r * ld, c = 0;
-      FloatVector mx = FloatVector.broadcast(SP, NEG_INF);
-      for (; c < up; c += VL) mx = mx.max(FloatVector.fromArray(SP, s, t + c));
-      float max = mx.reduceLanes(VectorOperators.MAX);
-      for (; c < ld; c++) max = Math.max(max, s[t + c]);
-      if (max == NEG_INF) {
-        rowLse[i0 + r] = NEG_INF;
-        continue;
-      }
-      FloatVector shift = FloatVector.broadcast(SP, max), acc = FloatVector.zero(SP);
-      for (c = 0; c < up; c += VL) acc = acc.add(VectorMath.exp(FloatVector.fromArray(SP, s, t + c).sub(shift)));
-      float sum = VectorMath.sum(acc);
-      for (; c < ld; c++) sum += VectorMath.exp(s[t + c] - max);
-      rowLse[i0 + r] = max + (float) Math.log(sum);
+      float max = rowMax(s, r * ld, ld);
+      rowLse[i0 + r] = max == NEG_INF ? NEG_INF : max + (float) Math.log(expSum(s, r * ld, ld, max));
     }
+  }
+
+  private static float rowMax(float[] s, int t, int n) {
+    int c = 0, up = SP.loopBound(n);
+    FloatVector mx = FloatVector.broadcast(SP, NEG_INF);
+    for (; c < up; c += VL) mx = mx.max(FloatVector.fromArray(SP, s, t + c));
+    float max = mx.reduceLanes(VectorOperators.MAX);
+    for (; c < n; c++) max = Math.max(max, s[t + c]);
+    return max;
+  }
+
+  /** Σ_c exp(s[t + c] − shift). */
+  private static float expSum(float[] s, int t, int n, float shift) {
+    int c = 0, up = SP.loopBound(n);
+    FloatVector sh = FloatVector.broadcast(SP, shift), acc = FloatVector.zero(SP);
+    for (; c < up; c += VL) acc = acc.add(VectorMath.exp(FloatVector.fromArray(SP, s, t + c).sub(sh)));
+    float sum = VectorMath.sum(acc);
+    for (; c < n; c++) sum += VectorMath.exp(s[t + c] - shift);
+    return sum;
   }
 
   /** Sets the masked elements of a block (row r at r·ld, columns 0 … m) to −∞. */
@@ -228,60 +241,83 @@ public final class PairwiseLogSumExpKernel {
    * yet keeps max −∞ and is shifted by 0, so exp(−∞ − (−∞)) never makes a NaN.
    */
   private static void updateColumns(float[] s, int ld, int mb, float[] colMax, float[] colSum, float[] shift) {
-    int m = colMax.length, up = SP.loopBound(m);
+    int m = colMax.length;
     System.arraycopy(colMax, 0, shift, 0, m);
-    for (int r = 0; r < mb; r++) {
-      int t = r * ld, c = 0;
-      for (; c < up; c += VL) {
-        FloatVector.fromArray(SP, shift, c).max(FloatVector.fromArray(SP, s, t + c)).intoArray(shift, c);
-      }
-      for (; c < m; c++) shift[c] = Math.max(shift[c], s[t + c]);
-    }
+    for (int r = 0; r < mb; r++) maxInto(shift, s, r * ld, m);
     for (int c = 0; c < m; c++) {
       float max = shift[c], sh = max == NEG_INF ? 0f : max;
       colSum[c] *= VectorMath.exp(colMax[c] - sh);
       colMax[c] = max;
       shift[c] = sh;
     }
-    for (int r = 0; r < mb; r++) {
-      int t = r * ld, c = 0;
-      for (; c < up; c += VL) {
-        FloatVector e = VectorMath.exp(FloatVector.fromArray(SP, s, t + c).sub(FloatVector.fromArray(SP, shift, c)));
-        FloatVector.fromArray(SP, colSum, c).add(e).intoArray(colSum, c);
-      }
-      for (; c < m; c++) colSum[c] += VectorMath.exp(s[t + c] - shift[c]);
+    for (int r = 0; r < mb; r++) addExps(colSum, s, r * ld, shift, m);
+  }
+
+  /** max[c] = max(max[c], s[t + c]). */
+  private static void maxInto(float[] max, float[] s, int t, int n) {
+    int c = 0, up = SP.loopBound(n);
+    for (; c < up; c += VL) {
+      FloatVector.fromArray(SP, max, c).max(FloatVector.fromArray(SP, s, t + c)).intoArray(max, c);
     }
+    for (; c < n; c++) max[c] = Math.max(max[c], s[t + c]);
+  }
+
+  /** sum[c] += exp(s[t + c] − shift[c]). */
+  private static void addExps(float[] sum, float[] s, int t, float[] shift, int n) {
+    int c = 0, up = SP.loopBound(n);
+    for (; c < up; c += VL) {
+      FloatVector e = VectorMath.exp(FloatVector.fromArray(SP, s, t + c).sub(FloatVector.fromArray(SP, shift, c)));
+      FloatVector.fromArray(SP, sum, c).add(e).intoArray(sum, c);
+    }
+    for (; c < n; c++) sum[c] += VectorMath.exp(s[t + c] - shift[c]);
   }
 
   /**
    * Replaces the scores of a block (row r at r·ld, columns 0 … nc) by scale·G without the diagonal term;
-   * {@code unitRows} takes an upstream gradient of 1 on every row instead of gRow.
+   * {@code unitRows} takes an upstream gradient of 1 on every row instead of gRow. {@code scratch} holds
+   * one row's column term while the row term reads the scores.
    */
   private static void gradientTile(float[] tile, int ld, int i0, int mb, int nc, float scale, float[] rowLse,
-      float[] gRow, boolean unitRows, float[] colShift, float[] gColScaled) {
-    int up = SP.loopBound(nc);
+      float[] gRow, boolean unitRows, float[] colShift, float[] gColScaled, float[] scratch) {
     for (int r = 0; r < mb; r++) {
       int t = r * ld, i = i0 + r;
       float gr = unitRows ? scale : gRow == null ? 0f : gRow[i] * scale, lr = rowLse[i];
       boolean rowTerm = gr != 0f && lr != NEG_INF;
-      FloatVector grv = FloatVector.broadcast(SP, gr), lrv = FloatVector.broadcast(SP, lr);
-      int c = 0;
-      for (; c < up; c += VL) {
-        FloatVector sv = FloatVector.fromArray(SP, tile, t + c), g = FloatVector.zero(SP);
-        if (rowTerm) g = VectorMath.exp(sv.sub(lrv)).mul(grv);
-        if (gColScaled != null) {
-          FloatVector q = VectorMath.exp(sv.sub(FloatVector.fromArray(SP, colShift, c)));
-          g = q.fma(FloatVector.fromArray(SP, gColScaled, c), g);
-        }
-        g.intoArray(tile, t + c);
+      if (gColScaled == null) {
+        if (rowTerm) scaledExp(tile, t, nc, lr, gr);
+        else java.util.Arrays.fill(tile, t, t + nc, 0f);
+        continue;
       }
-      for (; c < nc; c++) {
-        float sv = tile[t + c], g = 0f;
-        if (rowTerm) g = VectorMath.exp(sv - lr) * gr;
-        if (gColScaled != null) g = Math.fma(VectorMath.exp(sv - colShift[c]), gColScaled[c], g);
-        tile[t + c] = g;
-      }
+      columnTerm(tile, t, nc, colShift, gColScaled, scratch);
+      if (rowTerm) scaledExp(tile, t, nc, lr, gr);
+      else java.util.Arrays.fill(tile, t, t + nc, 0f);
+      addInto(tile, t, scratch, nc);
     }
+  }
+
+  /** x[t + c] = g·exp(x[t + c] − shift). */
+  private static void scaledExp(float[] x, int t, int n, float shift, float g) {
+    int c = 0, up = SP.loopBound(n);
+    FloatVector sh = FloatVector.broadcast(SP, shift), gv = FloatVector.broadcast(SP, g);
+    for (; c < up; c += VL) VectorMath.exp(FloatVector.fromArray(SP, x, t + c).sub(sh)).mul(gv).intoArray(x, t + c);
+    for (; c < n; c++) x[t + c] = g * VectorMath.exp(x[t + c] - shift);
+  }
+
+  /** out[c] = gCol[c]·exp(s[t + c] − colShift[c]). */
+  private static void columnTerm(float[] s, int t, int n, float[] colShift, float[] gCol, float[] out) {
+    int c = 0, up = SP.loopBound(n);
+    for (; c < up; c += VL) {
+      FloatVector q = VectorMath.exp(FloatVector.fromArray(SP, s, t + c).sub(FloatVector.fromArray(SP, colShift, c)));
+      q.mul(FloatVector.fromArray(SP, gCol, c)).intoArray(out, c);
+    }
+    for (; c < n; c++) out[c] = gCol[c] * VectorMath.exp(s[t + c] - colShift[c]);
+  }
+
+  /** x[t + c] += y[c]. */
+  private static void addInto(float[] x, int t, float[] y, int n) {
+    int c = 0, up = SP.loopBound(n);
+    for (; c < up; c += VL) FloatVector.fromArray(SP, x, t + c).add(FloatVector.fromArray(SP, y, c)).intoArray(x, t + c);
+    for (; c < n; c++) x[t + c] += y[c];
   }
 
   private static int ceilDiv(int x, int y) {
