@@ -24,8 +24,8 @@ import jdk.incubator.vector.VectorSpecies;
  *       one sweep, since a block's rowLse is final before its gradient is needed: a loss that is a mean
  *       over rows then costs three products in all, as the materialised loss does, instead of four.
  * </ul>
- * A thread owns its rows of gA; each thread but the first adds into its own copy of gB (at most 256 MiB
- * of copies, which caps the thread count), summed at the end. An earlier version had its own tile
+ * A thread owns its rows of gA; each thread but the first adds into its own copy of gB (within a quarter of
+ * the heap, which caps the thread count), summed at the end. An earlier version had its own tile
  * micro-kernels and accumulated gA and gB tile by tile; it ran at a half to a sixth of the GEMM's rate.
  *
  * <p>Cost: forward n·m·d FMAs and 1–2 exp per element; backward 3·n·m·d FMAs (recompute + two products)
@@ -50,6 +50,21 @@ public final class PairwiseLogSumExpKernel {
     return Math.max(4, Math.min(MAX_ROW_BLOCK, blockFloats / Math.max(1, m) / 4 * 4));
   }
 
+  /**
+   * Fewer threads when their scratch would not fit: each holds a block of scores (rb·m floats) and all but
+   * the first a copy of gB ({@code copy} floats), together at most a quarter of the heap and 1.5 GiB. B =
+   * 16384 at d = 384 in a 512 MB heap thus runs on at most 3 threads, whatever the core count.
+   */
+  private static int fit(int chunks, int rb, int m, long copy) {
+    return fit(chunks, rb, m, copy, Math.min(Runtime.getRuntime().maxMemory() / 16, 384L << 20));
+  }
+
+  /** {@link #fit(int, int, int, long)} for a budget in floats. */
+  static int fit(int chunks, int rb, int m, long copy, long budget) {
+    while (chunks > 1 && chunks * (long) rb * m + (chunks - 1) * copy > budget) chunks--;
+    return chunks;
+  }
+
   /** Threads for n rows: at least 32 rows each. */
   private static int chunks(int n) {
     return Math.max(1, Math.min(Parallel.threads(), ceilDiv(n, 32)));
@@ -63,7 +78,7 @@ public final class PairwiseLogSumExpKernel {
       return;
     }
     boolean columns = colLse != null;
-    int rb = rowBlock(m), chunks = chunks(n);
+    int rb = rowBlock(m), chunks = fit(chunks(n), rb, m, 0);
     float[][] colMax = new float[chunks][], colSum = new float[chunks][];
     GemmKernel gemm = GemmKernels.active();
     Parallel.forRange(chunks, 1, (lo, hi) -> {
@@ -125,8 +140,8 @@ public final class PairwiseLogSumExpKernel {
   /**
    * Threads take contiguous rows; per block of rows: S = scale·A_rows·Bᵀ (GEMM), the mask, in a forward the
    * row log-sum-exp and the diagonal, then G in place and gA_rows = G·B, gB += Gᵀ·A_rows (two GEMM calls,
-   * scale folded into G). Each thread but the first adds into its own copy of gB, summed at the end; the
-   * number of threads is capped so those copies stay within 256 MiB.
+   * scale folded into G). Each thread but the first adds into its own copy of gB, summed at the end; see
+   * {@link #fit} for how many threads that allows.
    */
   private static void sweep(float[] a, float[] b, int n, int m, int d, float scale, int[] maskStart, int[] maskEnd,
       int maskPeriod, float[] rowLse, float[] colLse, float[] gRow, float[] gCol, float[] gDiag, boolean forward,
@@ -137,9 +152,7 @@ public final class PairwiseLogSumExpKernel {
       if (forward) Arrays.fill(rowLse, 0, n, NEG_INF);
       return;
     }
-    int rb = rowBlock(m);
-    long copies = (64L << 20) / Math.max(1L, (long) m * d);
-    int chunks = (int) Math.min(chunks(n), 1 + copies);
+    int rb = rowBlock(m), chunks = fit(chunks(n), rb, m, (long) m * d);
     // Column terms: scale·gCol, and colLse with −∞ (a column with no kept element) turned into +∞, so that
     // exp(S − colLse) is 0 there instead of NaN.
     float[] gColScaled = null, colShift = null;

@@ -67,6 +67,16 @@ class PairwiseLogSumExpKernelTest {
   }
 
   @Test
+  void threadsAreCutToWhatTheHeapHolds() {
+    int m = 16384, rb = PairwiseLogSumExpKernel.rowBlock(m); // 256 rows: 4 Mi floats per block
+    long copy = 16384L * 384, halfGiB = (512L << 20) / 16; // a 512 MB heap's quarter, in floats
+    assertEquals(3, PairwiseLogSumExpKernel.fit(16, rb, m, copy, halfGiB));
+    assertEquals(8, PairwiseLogSumExpKernel.fit(16, rb, m, 0, halfGiB)); // a forward: blocks only, 8 × 4 Mi
+    assertEquals(1, PairwiseLogSumExpKernel.fit(16, rb, m, copy, 1)); // always at least one
+    assertEquals(2, PairwiseLogSumExpKernel.fit(2, 4, 100, 100, 1L << 30));
+  }
+
+  @Test
   void manySmallRowBlocksGiveTheSameGradients() {
     int saved = PairwiseLogSumExpKernel.blockFloats;
     PairwiseLogSumExpKernel.blockFloats = 1000; // rowBlock(m) = 1000 / m rows, at least 4
