@@ -1,5 +1,6 @@
 package dev.embed4j.model;
 
+import dev.embed4j.engine.Device;
 import dev.embed4j.engine.Generator;
 import dev.embed4j.engine.Grad;
 import dev.embed4j.engine.Tensor;
@@ -93,6 +94,22 @@ public final class SentenceEncoder {
   public SentenceEncoder withBatchSize(int size) {
     if (size < 1) throw new IllegalArgumentException("batch size must be at least 1, got " + size);
     return new SentenceEncoder(tokenizer, model, pooling, normalize, maxSeqLength, prompts, defaultPromptName, similarity, size);
+  }
+
+  /**
+   * The same model running on {@code device}, its weights copied there (this encoder if they are there
+   * already). Results come back as host arrays either way. A device with no backend on the class path,
+   * or none usable in this process, is refused with the reason.
+   */
+  public SentenceEncoder withDevice(Device device) {
+    if (device.equals(model.device())) return this;
+    return new SentenceEncoder(tokenizer, model.to(device), pooling, normalize, maxSeqLength, prompts, defaultPromptName,
+        similarity, batchSize);
+  }
+
+  /** Where the model's weights live. */
+  public Device device() {
+    return model.device();
   }
 
   /** The same model truncating texts to {@code tokens} tokens. */

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.embed4j.engine.Device;
 import dev.embed4j.engine.Generator;
 import dev.embed4j.engine.Grad;
 import dev.embed4j.engine.Tensor;
@@ -72,6 +73,18 @@ class SentenceEncoderTest {
     for (int d = 0; d < dim; d++) m[d] /= (float) Math.sqrt(norm);
     assertArrayEquals(m, max.encode(text), 1e-6f);
     assertEquals(1f, max.similarity(max.encode(text), max.encode(text)), 1e-6f);
+  }
+
+  @Test
+  void aDeviceWithoutABackendIsRefusedNamingIt() throws Exception {
+    SentenceEncoder enc = TinyModels.encoder(new Pooling(Pooling.Mode.MEAN, true), true, 4);
+    assertEquals(Device.CPU, enc.device());
+    assertTrue(enc.withDevice(Device.CPU) == enc, "already there: the same encoder");
+    // engine and model alone have no CUDA backend on their class path (it lives in embed4j-native)
+    var e = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
+        () -> enc.withDevice(Device.cuda(0)));
+    assertTrue(e.getMessage().contains("cuda:0") && e.getMessage().contains("embed4j-native"), e.getMessage());
+    assertEquals(Device.CPU, enc.device(), "the encoder it was asked of is untouched");
   }
 
   @Test

@@ -1,6 +1,8 @@
 package dev.embed4j.model.bert;
 
+import dev.embed4j.engine.Device;
 import dev.embed4j.engine.Functional;
+import dev.embed4j.engine.Grad;
 import dev.embed4j.engine.Generator;
 import dev.embed4j.engine.Tensor;
 import dev.embed4j.engine.backend.Backends;
@@ -111,6 +113,24 @@ public final class BertModel {
     return new ArrayList<>(params.values());
   }
 
+  /** The device the weights live on. */
+  public Device device() {
+    return p("embeddings.word_embeddings.weight").device();
+  }
+
+  /**
+   * This model with its weights copied to {@code device} (this one if they are there already): a new
+   * model whose parameters are leaves of their own, for inference or training on that device.
+   */
+  public BertModel to(Device device) {
+    if (device.equals(device())) return this;
+    Map<String, Tensor> moved = new LinkedHashMap<>();
+    try (var g = Grad.off()) {
+      for (var e : params.entrySet()) moved.put(e.getKey(), e.getValue().to(device));
+    }
+    return new BertModel(config, moved);
+  }
+
   private Tensor p(String name) {
     return params.get(name);
   }
@@ -141,7 +161,7 @@ public final class BertModel {
 
     float[] maskValues = new float[b * s];
     for (int i = 0; i < maskValues.length; i++) maskValues[i] = batch.attentionMask()[i];
-    Tensor mask = wrap(maskValues, new int[] {b, s});
+    Tensor mask = wrap(maskValues, new int[] {b, s}).to(device());
     for (int l = 0; l < config.numLayers(); l++) x = layer(l, x, mask, b, s, training, generator);
     return x.reshape(b, s, h);
   }

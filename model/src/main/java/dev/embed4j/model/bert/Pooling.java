@@ -33,8 +33,8 @@ public record Pooling(Mode mode, boolean includePrompt) {
         for (int j = 0; j < s; j++) n += mask[i * s + j];
         inv[i] = 1f / Math.max(n, 1e-9f);
       }
-      Tensor m = BertModel.wrap(mask, new int[] {b, s, 1});
-      return tokens.mul(m).sum(1, false).mul(BertModel.wrap(inv, new int[] {b, 1}));
+      Tensor m = BertModel.wrap(mask, new int[] {b, s, 1}).to(tokens.device());
+      return tokens.mul(m).sum(1, false).mul(BertModel.wrap(inv, new int[] {b, 1}).to(tokens.device()));
     }
     // MAX: pick each dimension's arg-max position on the host, then gather it with a one-hot product, so
     // the gradient flows to the chosen token exactly as it does through torch.max
@@ -58,6 +58,6 @@ public record Pooling(Mode mode, boolean includePrompt) {
         if (best >= 0) oneHot[(i * s + best) * dim + d] = 1f;
       }
     }
-    return tokens.mul(BertModel.wrap(oneHot, new int[] {b, s, dim})).sum(1, false);
+    return tokens.mul(BertModel.wrap(oneHot, new int[] {b, s, dim}).to(tokens.device())).sum(1, false);
   }
 }

@@ -1,5 +1,6 @@
 package dev.embed4j.model.cli;
 
+import dev.embed4j.engine.Device;
 import dev.embed4j.model.SentenceEncoder;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -77,10 +78,10 @@ public final class Main {
     }
   }
 
-  /** {@code encode [--model PATH] [--prompt P] [--batch-size N] [TEXT...]}. */
+  /** {@code encode [--model PATH] [--prompt P] [--batch-size N] [--device D] [TEXT...]}. */
   static final class Encode {
     static final String HELP = """
-        usage: embed4j encode [--model PATH] [--prompt P] [--batch-size N] [TEXT...]
+        usage: embed4j encode [--model PATH] [--prompt P] [--batch-size N] [--device D] [TEXT...]
 
         Embeds each TEXT, or each line of standard input when no TEXT is given, and writes one JSON
         array of floats per text, one per line, in input order.
@@ -90,11 +91,14 @@ public final class Main {
                              on first use into the user cache directory)
           --prompt P         text put before every input (e.g. "query: ")
           --batch-size N     texts per forward pass (default 32)
+          --device D         cpu (default), cuda or cuda:N; cuda needs the embed4j-native module on the
+                             class path (gpu/prepare.sh builds such a run)
           --help             this message
         """;
 
     static int run(String[] args, PrintStream out, PrintStream err) throws IOException {
       String model = null, prompt = null;
+      Device device = Device.CPU;
       int batch = SentenceEncoder.DEFAULT_BATCH_SIZE;
       List<String> texts = new ArrayList<>();
       boolean options = true;
@@ -109,6 +113,14 @@ public final class Main {
             case "--" -> options = false;
             case "--model" -> model = value(args, ++i, a);
             case "--prompt" -> prompt = value(args, ++i, a);
+            case "--device" -> {
+              String v = value(args, ++i, a);
+              try {
+                device = Device.parse(v);
+              } catch (IllegalArgumentException e) {
+                throw new UsageException("--device needs cpu, cuda or cuda:N, got '" + v + "'");
+              }
+            }
             case "--batch-size" -> {
               String v = value(args, ++i, a);
               try {
@@ -129,7 +141,7 @@ public final class Main {
         for (String line; (line = in.readLine()) != null; ) texts.add(line);
       }
       SentenceEncoder enc = (model == null ? SentenceEncoder.defaultModel() : SentenceEncoder.load(Path.of(model)))
-          .withBatchSize(batch);
+          .withBatchSize(batch).withDevice(device);
       // encode in slices so a long stdin stream prints as it goes and holds only one slice's embeddings
       int slice = Math.max(batch * 8, 256);
       StringBuilder sb = new StringBuilder();

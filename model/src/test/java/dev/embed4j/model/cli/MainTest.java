@@ -36,6 +36,14 @@ class MainTest {
       assertEquals(enc.dimension(), arr.size());
       for (int d = 0; d < arr.size(); d++) assertEquals(expected[i][d], (float) arr.get(d).asDouble(), 0f);
     }
+    // --device cpu gives the same lines; cuda without the native module is refused, naming what is missing
+    ByteArrayOutputStream cpuOut = new ByteArrayOutputStream(), cudaErr = new ByteArrayOutputStream();
+    assertEquals(0, Main.run(new String[] {"encode", "--model", m.toString(), "--prompt", "query: ", "--device", "cpu",
+        "first", "second text", ""}, new PrintStream(cpuOut, true, StandardCharsets.UTF_8), new PrintStream(err)));
+    assertEquals(out.toString(StandardCharsets.UTF_8), cpuOut.toString(StandardCharsets.UTF_8));
+    assertEquals(1, Main.run(new String[] {"encode", "--model", m.toString(), "--device", "cuda", "x"},
+        new PrintStream(new ByteArrayOutputStream()), new PrintStream(cudaErr, true, StandardCharsets.UTF_8)));
+    assertTrue(cudaErr.toString(StandardCharsets.UTF_8).contains("embed4j-native"), cudaErr.toString(StandardCharsets.UTF_8));
   }
 
   @Test
@@ -48,6 +56,7 @@ class MainTest {
     assertEquals(2, Main.run(new String[] {"encode", "--batch-size", "zero"}, o, e));
     assertTrue(err.toString(StandardCharsets.UTF_8).contains("--batch-size needs a positive integer"));
     assertEquals(2, Main.run(new String[] {"frobnicate"}, o, e));
+    assertEquals(2, Main.run(new String[] {"encode", "--device", "cuda:first", "x"}, o, e));
     assertEquals(1, Main.run(new String[] {"encode", "--model", dir.resolve("missing").toString(), "x"}, o, e));
   }
 }
