@@ -298,12 +298,12 @@ public final class PairwiseLogSumExpKernel {
       boolean rowTerm = gr != 0f && lr != NEG_INF;
       if (gColScaled == null) {
         if (rowTerm) scaledExp(tile, t, nc, lr, gr);
-        else java.util.Arrays.fill(tile, t, t + nc, 0f);
+        else Arrays.fill(tile, t, t + nc, 0f);
         continue;
       }
       columnTerm(tile, t, nc, colShift, gColScaled, scratch);
       if (rowTerm) scaledExp(tile, t, nc, lr, gr);
-      else java.util.Arrays.fill(tile, t, t + nc, 0f);
+      else Arrays.fill(tile, t, t + nc, 0f);
       addInto(tile, t, scratch, nc);
     }
   }
