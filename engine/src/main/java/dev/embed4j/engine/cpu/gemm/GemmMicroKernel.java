@@ -14,11 +14,12 @@ import jdk.incubator.vector.VectorSpecies;
  * panels in L1 (kc = 256, thread CPU time): 4×2 reached 90–94 GFLOP/s on one Zen 3 core, 6×2 about 40,
  * 8×1 and 2×4 about 78, 4×3 and 5×2 about 38–53 (spills); unrolling k by 2 or 4 did not help.
  *
- * <p>Two variants differ only in how A is laid out: {@link #rowsA} reads four rows, k contiguous, row r
- * at {@code ai + r·rs} (a non-transposed A copied row by row to stride kc: four sequential streams);
- * {@link #packedA} reads A k-major ({@code ai + p·MR + r}), which a transposed A packs into cheaply. Both
- * scale by alpha when they write C: mode {@link #OVERWRITE} (beta = 0, C is never read, so NaN in C
- * does not leak), {@link #ADD} (beta = 1, or every k block after the first) or {@link #SCALE}.
+ * <p>A is packed k-major ({@code ai + p·MR + r}) whatever its transpose, so one register addresses the
+ * four broadcasts of a step: 19 instructions per 8 FMAs. A variant that read four separate rows of A
+ * (a plain row copy) compiled to 24 and ran at 35–45 GFLOP/s against 65–80 for this one, side by side on
+ * one core; unrolling k by two ran at 35–50 (more live registers). The kernel scales by alpha when it
+ * writes C: mode {@link #OVERWRITE} (beta = 0, C is never read, so NaN in C does not leak), {@link #ADD}
+ * (beta = 1, or every k block after the first) or {@link #SCALE}.
  */
 final class GemmMicroKernel {
   static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
@@ -29,54 +30,15 @@ final class GemmMicroKernel {
 
   private GemmMicroKernel() {}
 
-  /** C tile (+)= alpha·A·B over kc steps, A rows at ai, ai + rs, ai + 2rs, ai + 3rs. */
-  static void rowsA(int kc, float[] a, int ai, int rs, float[] pb, int bi, float[] c, int ci, int ldc, int mode,
-      float alpha, float beta, int mr, int nr, float[] tile) {
-    FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
-    FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
-    FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S);
-    FloatVector c30 = FloatVector.zero(S), c31 = FloatVector.zero(S);
-    int a1 = ai + rs, a2 = ai + 2 * rs, a3 = ai + 3 * rs;
-    for (int p = 0; p < kc; p++) {
-      int bp = bi + p * NR;
-      FloatVector b0 = FloatVector.fromArray(S, pb, bp);
-      FloatVector b1 = FloatVector.fromArray(S, pb, bp + VL);
-      FloatVector av = FloatVector.broadcast(S, a[ai + p]);
-      c00 = av.fma(b0, c00);
-      c01 = av.fma(b1, c01);
-      av = FloatVector.broadcast(S, a[a1 + p]);
-      c10 = av.fma(b0, c10);
-      c11 = av.fma(b1, c11);
-      av = FloatVector.broadcast(S, a[a2 + p]);
-      c20 = av.fma(b0, c20);
-      c21 = av.fma(b1, c21);
-      av = FloatVector.broadcast(S, a[a3 + p]);
-      c30 = av.fma(b0, c30);
-      c31 = av.fma(b1, c31);
-    }
-    // Through a small buffer rather than a helper taking the 8 vectors: a callee C2 does not inline
-    // (a matter of profile timing) gets them boxed, and one such run went 4x slower. The buffer stays in
-    // L1 and costs 16 extra memory operations per kc·8 FMAs.
-    c00.intoArray(tile, 0);
-    c01.intoArray(tile, VL);
-    c10.intoArray(tile, NR);
-    c11.intoArray(tile, NR + VL);
-    c20.intoArray(tile, 2 * NR);
-    c21.intoArray(tile, 2 * NR + VL);
-    c30.intoArray(tile, 3 * NR);
-    c31.intoArray(tile, 3 * NR + VL);
-    flush(tile, c, ci, ldc, mode, alpha, beta, mr, nr);
-  }
-
   /** C tile (+)= alpha·A·B over kc steps, A packed k-major: element (r, p) at ai + p·MR + r. */
-  static void packedA(int kc, float[] pa, int ai, float[] pb, int bi, float[] c, int ci, int ldc, int mode,
+  static void tile(int kc, float[] pa, int ai, float[] pb, int bi, float[] c, int ci, int ldc, int mode,
       float alpha, float beta, int mr, int nr, float[] tile) {
     FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
     FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
     FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S);
     FloatVector c30 = FloatVector.zero(S), c31 = FloatVector.zero(S);
-    for (int p = 0; p < kc; p++) {
-      int bp = bi + p * NR, ap = ai + p * MR;
+    // running indices, not p·MR and p·NR: C2 then addresses all four broadcasts off one register
+    for (int ap = ai, bp = bi, end = ai + kc * MR; ap < end; ap += MR, bp += NR) {
       FloatVector b0 = FloatVector.fromArray(S, pb, bp);
       FloatVector b1 = FloatVector.fromArray(S, pb, bp + VL);
       FloatVector av = FloatVector.broadcast(S, pa[ap]);

@@ -12,8 +12,8 @@ import dev.embed4j.engine.cpu.Parallel;
  * The fast CPU SGEMM: GotoBLAS/BLIS blocking around a register-tiled Vector API micro-kernel.
  *
  * <p>Loops, outermost first: columns of C in blocks of NC; k in blocks of KC, packing op(B)[KC×NC] into
- * KC×NR panels ({@link GemmPacking#packB}); rows in blocks of MC, packing op(A)[MC×KC] (rows copied to
- * stride kc, or k-major MR×kc panels when A is transposed); then for each NR-wide B panel, for each MR
+ * KC×NR panels ({@link GemmPacking#packB}); rows in blocks of MC, packing op(A)[MC×KC] into k-major
+ * MR×kc panels whatever its transpose; then for each NR-wide B panel, for each MR
  * rows, one {@link GemmMicroKernel} call that keeps a 4×16 tile of C in 8 vector registers for the
  * whole kc loop. Packing turns all four transpose combinations into the same two layouts and pads
  * edges with zeros, so any m, n, k (1, 7, 257...) runs the same kernel; edge tiles store through a
@@ -180,11 +180,7 @@ public final class PackedGemm implements GemmKernel {
             }
             for (int ir = 0; ir < mc; ir += MR) {
               int mr = Math.min(MR, mc - ir), ci = cStrip + ir * ldc;
-              if (transA) {
-                GemmMicroKernel.packedA(kc, pa, ir * kc, pb, bi, c, ci, ldc, mode, alpha, beta, mr, nr, tile);
-              } else {
-                GemmMicroKernel.rowsA(kc, pa, ir * kc, kc, pb, bi, c, ci, ldc, mode, alpha, beta, mr, nr, tile);
-              }
+              GemmMicroKernel.tile(kc, pa, ir * kc, pb, bi, c, ci, ldc, mode, alpha, beta, mr, nr, tile);
             }
           }
         }
