@@ -17,13 +17,14 @@ final class GemmPacking {
 
   /**
    * Rows [p0, p0+kc) × columns [j0, j0+nc) of op(B) into kc×NR panels: panel q holds columns q·NR..,
-   * element (p, j) at q·NR·kc + p·NR + j, so one step of the kernel reads NR contiguous floats. Columns
-   * past nc are zero.
+   * element (p, j) at pbOff + q·NR·kc + p·NR + j, so one step of the kernel reads NR contiguous floats.
+   * Columns past nc are zero.
    */
-  static void packB(boolean transB, float[] b, int bOff, int ldb, int p0, int kc, int j0, int nc, float[] pb) {
+  static void packB(boolean transB, float[] b, int bOff, int ldb, int p0, int kc, int j0, int nc, float[] pb,
+      int pbOff) {
     for (int jr = 0; jr < nc; jr += NR) {
       int nr = Math.min(NR, nc - jr);
-      int dst = jr * kc;
+      int dst = pbOff + jr * kc;
       if (!transB) {
         int src = bOff + p0 * ldb + j0 + jr;
         if (nr == NR) {

@@ -118,6 +118,19 @@ class PackedGemmTest {
         check(rnd, ta, tb, 301, 95, 611, 1f, 0f, 3);
         check(rnd, ta, tb, 70, 290, 300, 0.75f, 1f, 0);
       }
+      // tiny blocks on two threads: the shared packing of B (row split) crosses several n and k blocks,
+      // the last of each partial
+      GemmKernel saved = kernel;
+      kernel = new PackedGemm(16, 8, 32, true);
+      try {
+        for (int t = 0; t < 4; t++) {
+          boolean ta = (t & 1) != 0, tb = (t & 2) != 0;
+          check(rnd, ta, tb, 203, 77, 91, 1f, 0f, 1);
+          check(rnd, ta, tb, 61, 203, 91, -1f, 0.5f, 2);
+        }
+      } finally {
+        kernel = saved;
+      }
     } finally {
       Parallel.setThreads(before);
     }
