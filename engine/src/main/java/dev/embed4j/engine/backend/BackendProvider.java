@@ -13,5 +13,10 @@ public interface BackendProvider {
   /** Whether a device of this kind is present and usable in this process. */
   boolean isAvailable();
 
+  /** Why no device of this kind is usable, when {@link #isAvailable} is false: shown to the user. */
+  default String unavailableReason() {
+    return "no such device is usable in this process";
+  }
+
   Backend open(Device device);
 }

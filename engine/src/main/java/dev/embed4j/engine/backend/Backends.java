@@ -39,7 +39,7 @@ public final class Backends {
       if (p.kind().equals(device.kind())) {
         if (!p.isAvailable()) {
           throw new IllegalStateException("device " + device + ": the " + p.kind()
-              + " backend is on the class path but no such device is usable in this process");
+              + " backend is on the class path but unusable: " + p.unavailableReason());
         }
         return p.open(device);
       }

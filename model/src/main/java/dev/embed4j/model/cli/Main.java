@@ -92,7 +92,7 @@ public final class Main {
           --prompt P         text put before every input (e.g. "query: ")
           --batch-size N     texts per forward pass (default 32)
           --device D         cpu (default), cuda or cuda:N; cuda needs the embed4j-native module on the
-                             class path (gpu/prepare.sh builds such a run)
+                             class path, which ./embed4j adds when it sees --device cuda
           --help             this message
         """;
 
