@@ -48,6 +48,20 @@ public interface Backend {
   /** out[r] = Σ_c x[r·cols + c] (x contiguous). */
   void sumRows(Storage x, int rows, int cols, Storage out);
 
+  /**
+   * out[c] = Σ_r x[r·cols + c] (x contiguous): the sums down the columns. By default the product of a
+   * row of ones with x, which any backend's GEMM computes; a backend may do it directly.
+   */
+  default void sumColumns(Storage x, int rows, int cols, Storage out) {
+    Storage ones = allocate(rows);
+    try {
+      fill(ones, 0, rows, 1f);
+      gemm(1, false, false, 1, cols, rows, 1f, ones, 0, rows, 0, x, 0, cols, 0, 0f, out, 0, cols, 0);
+    } finally {
+      ones.release();
+    }
+  }
+
   /** Σ x² over {@code n} contiguous elements, accumulated in double. */
   double sumOfSquares(Storage x, int offset, int n);
 

@@ -78,6 +78,11 @@ public final class CpuBackend implements Backend {
   }
 
   @Override
+  public void sumColumns(Storage x, int rows, int cols, Storage out) {
+    ReductionKernels.sumColumns(f(x), rows, cols, f(out));
+  }
+
+  @Override
   public double sumOfSquares(Storage x, int offset, int n) {
     return ReductionKernels.sumOfSquares(f(x), offset, n);
   }

@@ -6,8 +6,9 @@ import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * Sums: {@link #sumRows} (out[r] = Σ_c x[r, c]) and {@link #sumOfSquares} (Σ x², for gradient clipping).
- * Twin: {@link ElementwiseReference#sumRows}, {@link ElementwiseReference#sumOfSquares}.
+ * Sums: {@link #sumRows} (out[r] = Σ_c x[r, c]), {@link #sumColumns} (out[c] = Σ_r x[r, c]) and
+ * {@link #sumOfSquares} (Σ x², for gradient clipping). Twins: {@link ElementwiseReference#sumRows},
+ * {@link ElementwiseReference#sumColumns}, {@link ElementwiseReference#sumOfSquares}.
  *
  * <p>Both keep four vector accumulators, which hides the 4-cycle add latency and, as a side effect, sums
  * in 4·L interleaved partial sums, so the float rounding grows like n/(4·L) rather than n. The sum of
@@ -68,6 +69,42 @@ public final class ReductionKernels {
     Parallel.forRange(rows, grainRows, (lo, hi) -> {
       for (int r = lo; r < hi; r++) out[r] = sum(x, r * cols, cols);
     });
+  }
+
+  /**
+   * out[c] = Σ_r x[r·cols + c]: the sums down the columns of a dense rows × cols matrix, which is how a
+   * bias gradient reduces [batch·seq, hidden] without transposing it first. Threads take ranges of
+   * columns; each streams its columns row by row, adding blocks of {@value #ROW_BLOCK} rows in float
+   * and the block totals in double, so the error does not grow with the number of rows and the order of
+   * the additions is fixed (the same bits on any number of threads).
+   */
+  public static void sumColumns(float[] x, int rows, int cols, float[] out) {
+    int units = (cols + L - 1) / L;
+    Parallel.forRange(units, Math.max(1, ElementwiseKernels.GRAIN / Math.max(1, rows * L)), (lo, hi) -> {
+      float[] part = new float[COLUMN_CHUNK];
+      double[] total = new double[COLUMN_CHUNK];
+      for (int c0 = lo * L, end = Math.min(cols, hi * L); c0 < end; c0 += COLUMN_CHUNK) {
+        int w = Math.min(COLUMN_CHUNK, end - c0);
+        java.util.Arrays.fill(total, 0, w, 0.0);
+        for (int r0 = 0; r0 < rows; r0 += ROW_BLOCK) {
+          java.util.Arrays.fill(part, 0, w, 0f);
+          for (int r = r0, r1 = Math.min(rows, r0 + ROW_BLOCK); r < r1; r++) addInto(part, x, r * cols + c0, w);
+          for (int j = 0; j < w; j++) total[j] += part[j];
+        }
+        for (int j = 0; j < w; j++) out[c0 + j] = (float) total[j];
+      }
+    });
+  }
+
+  static final int ROW_BLOCK = 32, COLUMN_CHUNK = 512;
+
+  /** part[0 .. w) += x[off .. off+w). */
+  private static void addInto(float[] part, float[] x, int off, int w) {
+    int j = 0;
+    for (int bound = S.loopBound(w); j < bound; j += L) {
+      FloatVector.fromArray(S, part, j).add(FloatVector.fromArray(S, x, off + j)).intoArray(part, j);
+    }
+    for (; j < w; j++) part[j] += x[off + j];
   }
 
   public static double sumOfSquares(float[] x, int off, int n) {

@@ -6,8 +6,10 @@ import dev.embed4j.engine.autograd.Node;
 import java.util.Arrays;
 
 /**
- * Sum over a set of axes. The kept axes are moved to the front, the summed ones to the back, so the
- * backend sees one rows × cols row-sum; the backward broadcasts the gradient back over the summed axes.
+ * Sum over a set of axes. When the summed axes all lead, the backend sums down the columns of the
+ * [summed, kept] matrix as it lies; otherwise the kept axes are moved to the front and the summed ones to
+ * the back, so the backend sees one rows × cols row-sum. The backward broadcasts the gradient back over
+ * the summed axes.
  */
 public final class Sum extends Node {
   private final int[] inShape, keptShape;
@@ -49,12 +51,20 @@ public final class Sum extends Node {
       if (keepDim) outShape[i] = kept[i];
       else if (!reduce[i]) outShape[j++] = shape[i];
     }
-    Tensor arranged;
-    try (var g = dev.embed4j.engine.Grad.off()) {
-      arranged = Checks.dense(isIdentity(perm) ? x : x.permute(perm));
-    }
+    int lead = 0;
+    while (lead < shape.length && reduce[lead]) lead++;
+    boolean leadingOnly = lead > 0 && keptRank == shape.length - lead;
     Tensor out = Checks.newContiguous(x, outShape);
-    x.backend().sumRows(arranged.storage(), rows, cols, out.storage());
+    try (var g = dev.embed4j.engine.Grad.off()) {
+      if (leadingOnly) {
+        // the summed axes lead (a bias gradient over [batch, seq, hidden]): sum down the columns in
+        // place rather than transposing the whole tensor first
+        x.backend().sumColumns(Checks.dense(x).storage(), cols, rows, out.storage());
+      } else {
+        Tensor arranged = Checks.dense(isIdentity(perm) ? x : x.permute(perm));
+        x.backend().sumRows(arranged.storage(), rows, cols, out.storage());
+      }
+    }
     return Node.recording(x) ? new Sum(x, kept).attach(out) : out;
   }
 

@@ -42,15 +42,16 @@ import dev.embed4j.engine.cpu.Parallel;
  * they need no separate path (64³ and 128×32×128 run as fast as OpenBLAS).
  *
  * <p>Measured on this 2-core Zen 3 VM while other builds ran (thread CPU time, best of many calls,
- * interleaved with OpenBLAS 0.3.31 "Zen" on the same data): one thread, GFLOP/s embed4j / OpenBLAS:
- * 2048³ 80–85 / 90–94; 4096×1536×384 79–81 / 86–88; 4096×384×1536 82–85 / 87–89; 4096×384×384
- * 83–85 / 79–81, with Aᵀ 77–80 / 80, with Aᵀ and Bᵀ 75–78 / 74–82; 384³ 85–88 / 81; 64³ 48 / 43;
- * 128×32×128 47 / 45. The micro-kernel alone, panels in L1, runs at 90–96. Where the rest goes: the
- * C tile update between calls (replacing C with a fixed buffer gave +15%; the touch wins back a
- * quarter of that) and B panel refills from L2. Some whole JVM runs were 2–4× slower throughout with
- * the same compilations (PrintCompilation identical) while OpenBLAS, interleaved call by call, was
- * not: not understood; heap arrays give no control of alignment, so off-heap 64-byte-aligned pack
- * buffers are the next thing to try. {@code -Dembed4j.gemm.kc/mc/nc} override the blocking.
+ * interleaved with OpenBLAS 0.3.31 "Zen" on the same data), before A was packed k-major: one thread,
+ * GFLOP/s embed4j / OpenBLAS: 2048³ 80–85 / 90–94; 4096×1536×384 79–81 / 86–88; 4096×384×1536 82–85 /
+ * 87–89; 4096×384×384 83–85 / 79–81, with Aᵀ 77–80 / 80, with Aᵀ and Bᵀ 75–78 / 74–82; 384³ 85–88 / 81;
+ * 64³ 48 / 43; 128×32×128 47 / 45. The machine's own speed moves by up to 2× over seconds: the same
+ * 4×16 kernel written in C with intrinsics (gcc -O2) ran at 66–88 GFLOP/s from one second to the next,
+ * and the Java kernel alone within the same minutes at 65–80. Inside a whole GEMM, alternating call by
+ * call with the kernel alone on the same FLOPs, one thread keeps 0.82–0.86 of the kernel's rate at
+ * 1024×384×1536 and 0.75 at 400×384×384 (the encoder on short texts): the rest is packing (about 7 %
+ * there), the C tile update between calls and refills of the A panel from L2.
+ * {@code -Dembed4j.gemm.kc/mc/nc} override the blocking.
  */
 public final class PackedGemm implements GemmKernel {
   static final int DEFAULT_KC = 384, DEFAULT_MC = 128, DEFAULT_NC = 4096;

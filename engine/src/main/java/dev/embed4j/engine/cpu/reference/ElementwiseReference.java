@@ -103,6 +103,14 @@ public final class ElementwiseReference {
     }
   }
 
+  public static void sumColumns(float[] x, int rows, int cols, float[] out) {
+    for (int c = 0; c < cols; c++) {
+      double s = 0;
+      for (int r = 0; r < rows; r++) s += x[r * cols + c];
+      out[c] = (float) s;
+    }
+  }
+
   public static double sumOfSquares(float[] x, int off, int n) {
     double s = 0;
     for (int i = 0; i < n; i++) s += (double) x[off + i] * x[off + i];

@@ -1,0 +1,50 @@
+package dev.embed4j.engine.backend;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import dev.embed4j.engine.cpu.CpuBackend;
+import dev.embed4j.engine.cpu.ReductionKernels;
+import java.lang.reflect.InvocationHandler;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The SPI's default methods, which a backend that does not override them (CUDA, for some) runs: here
+ * through a proxy that forwards every abstract method to the CPU backend and runs the defaults as written.
+ */
+class BackendDefaultsTest {
+  private static Backend defaultsOverCpu() {
+    InvocationHandler h = (proxy, method, args) -> {
+      if (method.isDefault()) return InvocationHandler.invokeDefault(proxy, method, args);
+      try {
+        return method.invoke(CpuBackend.INSTANCE, args);
+      } catch (InvocationTargetException e) {
+        throw e.getCause();
+      }
+    };
+    return (Backend) Proxy.newProxyInstance(Backend.class.getClassLoader(), new Class<?>[] {Backend.class}, h);
+  }
+
+  @Test
+  void sumColumnsByDefaultIsAProductWithOnesAndAgreesWithTheCpuKernel() {
+    Backend b = defaultsOverCpu();
+    SplittableRandom r = new SplittableRandom(4);
+    for (int[] s : new int[][] {{1, 1}, {37, 5}, {300, 384}, {2, 1031}}) {
+      int rows = s[0], cols = s[1];
+      float[] x = new float[rows * cols];
+      for (int i = 0; i < x.length; i++) x[i] = (float) (r.nextDouble() * 4 - 1);
+      Storage in = b.upload(x), out = b.allocate(cols);
+      b.sumColumns(in, rows, cols, out);
+      float[] got = new float[cols], want = new float[cols];
+      b.download(out, 0, got, 0, cols);
+      ReductionKernels.sumColumns(x, rows, cols, want);
+      for (int c = 0; c < cols; c++) {
+        double mass = 0;
+        for (int i = 0; i < rows; i++) mass += Math.abs(x[i * cols + c]);
+        assertEquals(want[c], got[c], 1e-5 * mass, "column " + c + " of " + rows + "×" + cols);
+      }
+    }
+  }
+}
