@@ -53,7 +53,8 @@ public final class Sum extends Node {
     }
     int lead = 0;
     while (lead < shape.length && reduce[lead]) lead++;
-    boolean leadingOnly = lead > 0 && keptRank == shape.length - lead;
+    // a sum over everything stays a row-sum: one vectorised row, not one column of single elements
+    boolean leadingOnly = lead > 0 && keptRank > 0 && keptRank == shape.length - lead;
     Tensor out = Checks.newContiguous(x, outShape);
     try (var g = dev.embed4j.engine.Grad.off()) {
       if (leadingOnly) {

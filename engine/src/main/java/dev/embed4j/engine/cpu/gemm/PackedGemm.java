@@ -38,7 +38,8 @@ import dev.embed4j.engine.cpu.Parallel;
  * so the loops never allocate). For an m split the threads first pack all of op(B) together, panel by
  * panel, into the calling thread's buffer, then each reads it: with a thread packing all of B for itself
  * (k·n copies at about 0.7 ns each, against m·n·k/threads multiply-adds) packing went from 5 % to over
- * 10 % of the encoder's time on short texts (m ≈ 400) with two threads. Small problems stay on the calling thread; with these blocking sizes
+ * 10 % of the encoder's time on short texts (m ≈ 400) with two threads. Small problems stay on the
+ * calling thread; with these blocking sizes
  * they need no separate path (64³ and 128×32×128 run as fast as OpenBLAS).
  *
  * <p>Measured on this 2-core Zen 3 VM while other builds ran (thread CPU time, best of many calls,
@@ -157,7 +158,7 @@ public final class PackedGemm implements GemmKernel {
   static void packAllB(boolean transB, float[] b, int bOff, int ldb, int k, int n, int kcb, int ncb, int q0, int q1,
       float[] pb) {
     for (int jc = 0; jc < n; jc += ncb) {
-      int nc = Math.min(ncb, n - jc), ncPad = (nc + NR - 1) / NR * NR;
+      int nc = Math.min(ncb, n - jc), ncPad = padded(nc);
       int first = jc / NR, lo = Math.max(q0, first), hi = Math.min(q1, first + ncPad / NR);
       if (lo >= hi) continue;
       int j0 = lo * NR, j1 = Math.min(jc + nc, hi * NR);
@@ -187,6 +188,11 @@ public final class PackedGemm implements GemmKernel {
     return Math.min(max, (size + unit - 1) / unit * unit);
   }
 
+  /** A block's width rounded up to whole NR panels, as it lies packed. */
+  private static int padded(int nc) {
+    return (nc + NR - 1) / NR * NR;
+  }
+
   /**
    * The blocked algorithm on one thread. With {@code packedB} null it packs each block of op(B) itself;
    * otherwise it reads the blocks from there, packed by {@link #packAllB} for the same n and k.
@@ -195,7 +201,7 @@ public final class PackedGemm implements GemmKernel {
       float[] b, int bOff, int ldb, float beta, float[] c, int cOff, int ldc, Workspace w, float[] packedB) {
     int kcb = blockSize(k, kcMax, 1), mcb = blockSize(m, mcMax, MR), ncb = blockSize(n, ncMax, NR);
     float[] pa = w.a((mcb + MR - 1) / MR * MR * kcb);
-    float[] pb = packedB != null ? packedB : w.b(((ncb + NR - 1) / NR) * NR * kcb);
+    float[] pb = packedB != null ? packedB : w.b(padded(ncb) * kcb);
     float[] tile = w.tile;
     float sink = 0;
     for (int jc = 0; jc < n; jc += ncb) {
@@ -203,7 +209,7 @@ public final class PackedGemm implements GemmKernel {
       for (int pc = 0; pc < k; pc += kcb) {
         int kc = Math.min(kcb, k - pc), pbBase = 0;
         if (packedB == null) GemmPacking.packB(transB, b, bOff, ldb, pc, kc, jc, nc, pb, 0);
-        else pbBase = jc * k + pc * ((nc + NR - 1) / NR * NR);
+        else pbBase = jc * k + pc * padded(nc);
         int mode = pc > 0 || beta == 1f ? ADD : beta == 0f ? OVERWRITE : SCALE;
         for (int ic = 0; ic < m; ic += mcb) {
           int mc = Math.min(mcb, m - ic);
