@@ -15,7 +15,6 @@ import static org.bytedeco.cuda.global.cudart.cudaStreamSynchronize;
 
 import dev.embed4j.engine.Device;
 import dev.embed4j.engine.backend.Backend;
-import dev.embed4j.engine.backend.Backends;
 import dev.embed4j.engine.backend.BinaryOp;
 import dev.embed4j.engine.backend.Storage;
 import dev.embed4j.engine.backend.UnaryOp;
@@ -664,50 +663,170 @@ public final class CudaBackend implements Backend {
     }
   }
 
-  // ---- fused pairwise log-sum-exp: host fallback -------------------------------------------------------
+  // ---- fused pairwise log-sum-exp -------------------------------------------------------------------------
 
   /**
-   * Runs the CPU kernel on host copies of A and B and copies the results back: correct, with
-   * O((n + m)·d) transfers, but not the tiled tensor-core kernel the GPU issue asks for, which replaces
-   * this method when it lands. The contrastive losses therefore already work on a CUDA device.
+   * Bytes of the one chunk of S the pairwise op holds: cuBLAS writes rows × m of scale·A·Bᵀ at a time
+   * (rows = this / (4m), at least 1), kernels of {@code pairwise.cu} reduce it or turn it into the gradient
+   * in place, and cuBLAS takes the gradient products from there. 256 MiB by default
+   * ({@code -Dembed4j.cuda.pairwiseChunkBytes}): 1,024 rows at m = 65,536.
+   */
+  private long pairwiseChunkBytes = Long.getLong("embed4j.cuda.pairwiseChunkBytes", 256L << 20);
+
+  /** Sets {@link #pairwiseChunkBytes} (tests force several chunks with a small value). */
+  public synchronized void setPairwiseChunkBytes(long bytes) {
+    if (bytes < 4) throw new IllegalArgumentException("pairwise chunk of " + bytes + " bytes");
+    pairwiseChunkBytes = bytes;
+  }
+
+  /** Rows of S per chunk for m columns. */
+  int pairwiseChunkRows(int n, int m) {
+    return (int) Math.max(1, Math.min(n, pairwiseChunkBytes / (4L * m)));
+  }
+
+  /** The mask's start and end arrays in one device block (start at 0, end at n), or null without a mask. */
+  private CachingAllocator.Block uploadMask(int[] maskStart, int[] maskEnd, int n) {
+    if (maskStart == null) return null;
+    if (maskStart.length < n || maskEnd == null || maskEnd.length < n) {
+      throw new IllegalArgumentException("pairwiseLogSumExp: mask arrays of " + maskStart.length + " and "
+          + (maskEnd == null ? "no" : maskEnd.length) + " entries for " + n + " rows");
+    }
+    int[] both = new int[2 * n];
+    System.arraycopy(maskStart, 0, both, 0, n);
+    System.arraycopy(maskEnd, 0, both, n, n);
+    return uploadInts(both);
+  }
+
+  /** One chunk of S: rows r0 .. r0 + rows − 1 of scale·A·Bᵀ into {@code s} (rows × m, row-major). */
+  private void pairScores(long a, long b, int r0, int rows, int m, int d, float scale, long s) {
+    blas.gemm(1, false, true, rows, m, d, scale, a + 4L * r0 * d, d, 0, b, d, 0, 0f, s, m, 0);
+  }
+
+  /** The mask arguments of a pairwise kernel: start and end pointers, period, whether there is a mask. */
+  private KernelArgs maskArgs(KernelArgs k, CachingAllocator.Block mask, int n, int period) {
+    long start = mask == null ? 0 : mask.address();
+    return k.ptr(start).ptr(mask == null ? 0 : start + 4L * n).i32(period).i32(mask == null ? 0 : 1);
+  }
+
+  /**
+   * Streams S through one chunk buffer: per chunk, cuBLAS computes it (TF32 tensor cores when the matmul
+   * precision says so, FP32 otherwise) and {@code e4j_pair_row_lse} and {@code e4j_pair_col_merge} reduce
+   * it, the columns through running (max, sum) pairs; {@code e4j_pair_col_finish} ends the columns.
    */
   @Override
   public synchronized void pairwiseLogSumExp(Storage a, Storage b, int n, int m, int d, float scale, int[] maskStart,
       int[] maskEnd, int maskPeriod, Storage rowLse, Storage colLse, Storage diag) {
-    Backend cpu = Backends.cpu();
-    Storage ha = onHost(a, (long) n * d), hb = onHost(b, (long) m * d);
-    Storage hr = cpu.allocate(n), hc = colLse == null ? null : cpu.allocate(m), hd = cpu.allocate(Math.min(n, m));
-    cpu.pairwiseLogSumExp(ha, hb, n, m, d, scale, maskStart, maskEnd, maskPeriod, hr, hc, hd);
-    toDevice(hr, rowLse, n);
-    if (hc != null) toDevice(hc, colLse, m);
-    toDevice(hd, diag, Math.min(n, m));
+    bind();
+    if (n == 0) return;
+    if (m == 0) {
+      fill(rowLse, 0, n, Float.NEGATIVE_INFINITY);
+      return;
+    }
+    int rowsPerChunk = pairwiseChunkRows(n, m);
+    CachingAllocator.Block mask = uploadMask(maskStart, maskEnd, n);
+    CachingAllocator.Block s = allocator.allocate(4L * rowsPerChunk * m);
+    CachingAllocator.Block stats = colLse == null ? null : allocator.allocate(8L * m);
+    try {
+      long pa = addr(a), pb = addr(b), pRow = addr(rowLse), pDiag = addr(diag);
+      for (int r0 = 0; r0 < n; r0 += rowsPerChunk) {
+        int rows = Math.min(rowsPerChunk, n - r0);
+        pairScores(pa, pb, r0, rows, m, d, scale, s.address());
+        maskArgs(args.begin().ptr(s.address()).i32(rows).i32(m).i32(r0), mask, n, maskPeriod)
+            .ptr(pRow).ptr(pDiag).i32(Math.min(n, m));
+        launch(kernel("pairwise.cu", "e4j_pair_row_lse"), Math.min(rows, 1 << 16), THREADS);
+        if (stats != null) {
+          maskArgs(args.begin().ptr(s.address()).i32(rows).i32(m).i32(r0), mask, n, maskPeriod)
+              .ptr(stats.address()).ptr(stats.address() + 4L * m).i32(r0 == 0 ? 1 : 0);
+          launch(kernel("pairwise.cu", "e4j_pair_col_merge"), ceilDiv(m, 32), 1, 32, 8, 0);
+        }
+      }
+      if (stats != null) {
+        args.begin().ptr(stats.address()).ptr(stats.address() + 4L * m).ptr(addr(colLse)).i32(m);
+        launch(kernel("pairwise.cu", "e4j_pair_col_finish"), blocks(m), THREADS);
+      }
+    } finally {
+      free(stats);
+      allocator.free(s);
+      free(mask);
+    }
   }
 
-  /** Host fallback of {@link #pairwiseLogSumExp}'s backward; see there. */
+  /**
+   * Recomputes S chunk by chunk; {@code e4j_pair_grad} turns each chunk into G in place, and cuBLAS writes
+   * gA's rows (scale·G·B) and accumulates gB (scale·Gᵀ·A): four GEMM-sized passes with the forward, the
+   * gradient products at the same precision as the scores.
+   */
   @Override
   public synchronized void pairwiseLogSumExpBackward(Storage a, Storage b, int n, int m, int d, float scale,
       int[] maskStart, int[] maskEnd, int maskPeriod, Storage rowLse, Storage colLse, Storage gRowLse, Storage gColLse,
       Storage gDiag, Storage gA, Storage gB) {
-    Backend cpu = Backends.cpu();
-    Storage ha = onHost(a, (long) n * d), hb = onHost(b, (long) m * d);
-    Storage hgA = cpu.allocate((long) n * d), hgB = cpu.allocate((long) m * d);
-    cpu.pairwiseLogSumExpBackward(ha, hb, n, m, d, scale, maskStart, maskEnd, maskPeriod, onHost(rowLse, n),
-        colLse == null ? null : onHost(colLse, m), gRowLse == null ? null : onHost(gRowLse, n),
-        gColLse == null ? null : onHost(gColLse, m), gDiag == null ? null : onHost(gDiag, Math.min(n, m)), hgA, hgB);
-    toDevice(hgA, gA, (long) n * d);
-    toDevice(hgB, gB, (long) m * d);
+    pairGradient(a, b, n, m, d, scale, maskStart, maskEnd, maskPeriod, null, rowLse, gRowLse, 0f, colLse, gColLse, gDiag,
+        gA, gB);
   }
 
-  private Storage onHost(Storage s, long n) {
-    float[] host = new float[Math.toIntExact(n)];
-    download(s, 0, host, 0, host.length);
-    return Backends.cpu().upload(host);
+  /**
+   * Rows only, and the gradients of Σ rowLse from the same chunks: per chunk one GEMM for the scores, the
+   * row log-sum-exp, the probabilities in place, and the two gradient GEMMs; three passes in all.
+   */
+  @Override
+  public synchronized void pairwiseLogSumExpWithRowGradient(Storage a, Storage b, int n, int m, int d, float scale,
+      int[] maskStart, int[] maskEnd, int maskPeriod, Storage rowLse, Storage diag, Storage gA, Storage gB) {
+    pairGradient(a, b, n, m, d, scale, maskStart, maskEnd, maskPeriod, diag, rowLse, null, 1f, null, null, null, gA, gB);
   }
 
-  private void toDevice(Storage host, Storage device, long n) {
-    float[] h = new float[Math.toIntExact(n)];
-    Backends.cpu().download(host, 0, h, 0, h.length);
+  /**
+   * The chunked gradient of both entry points. With {@code diag} not null it is the forward too: each chunk's
+   * row log-sum-exp and diagonal are computed before its probabilities.
+   */
+  private void pairGradient(Storage a, Storage b, int n, int m, int d, float scale, int[] maskStart, int[] maskEnd,
+      int maskPeriod, Storage diag, Storage rowLse, Storage gRowLse, float rowWeight, Storage colLse, Storage gColLse,
+      Storage gDiag, Storage gA, Storage gB) {
     bind();
-    copyToDevice(h, 0, addr(device), h.length);
+    if (m > 0 && d > 0) fill(gB, 0, Math.toIntExact((long) m * d), 0f);
+    if (n == 0 || d == 0) {
+      if (d > 0) fill(gA, 0, Math.toIntExact((long) n * d), 0f);
+      if (diag != null && n > 0) {
+        if (m == 0) fill(rowLse, 0, n, Float.NEGATIVE_INFINITY);
+        else pairwiseLogSumExp(a, b, n, m, d, scale, maskStart, maskEnd, maskPeriod, rowLse, null, diag);
+      }
+      return;
+    }
+    if (m == 0) {
+      fill(gA, 0, Math.toIntExact((long) n * d), 0f);
+      if (diag != null) fill(rowLse, 0, n, Float.NEGATIVE_INFINITY);
+      return;
+    }
+    int rowsPerChunk = pairwiseChunkRows(n, m);
+    CachingAllocator.Block mask = uploadMask(maskStart, maskEnd, n);
+    CachingAllocator.Block s = allocator.allocate(4L * rowsPerChunk * m);
+    try {
+      long pa = addr(a), pb = addr(b), pgA = addr(gA), pgB = addr(gB), pRow = addr(rowLse);
+      long pgRow = gRowLse == null ? 0 : addr(gRowLse);
+      long pCol = colLse == null || gColLse == null ? 0 : addr(colLse), pgCol = pCol == 0 ? 0 : addr(gColLse);
+      long pgDiag = gDiag == null ? 0 : addr(gDiag);
+      for (int r0 = 0; r0 < n; r0 += rowsPerChunk) {
+        int rows = Math.min(rowsPerChunk, n - r0);
+        pairScores(pa, pb, r0, rows, m, d, scale, s.address());
+        if (diag != null) {
+          maskArgs(args.begin().ptr(s.address()).i32(rows).i32(m).i32(r0), mask, n, maskPeriod)
+              .ptr(pRow).ptr(addr(diag)).i32(Math.min(n, m));
+          launch(kernel("pairwise.cu", "e4j_pair_row_lse"), Math.min(rows, 1 << 16), THREADS);
+        }
+        maskArgs(args.begin().ptr(s.address()).i32(rows).i32(m).i32(r0), mask, n, maskPeriod)
+            .ptr(pRow).ptr(pgRow).f32(rowWeight).ptr(pCol).ptr(pgCol).ptr(pgDiag).i32(Math.min(n, m));
+        launch(kernel("pairwise.cu", "e4j_pair_grad"), Math.min(ceilDiv(m, THREADS), 1024), Math.min(rows, 65_535),
+            THREADS, 1, 0);
+        // gA rows r0.. = scale·G_c·B; gB += scale·G_cᵀ·A_c
+        blas.gemm(1, false, false, rows, d, m, scale, s.address(), m, 0, pb, d, 0, 0f, pgA + 4L * r0 * d, d, 0);
+        blas.gemm(1, true, false, m, d, rows, scale, s.address(), m, 0, pa + 4L * r0 * d, d, 0, 1f, pgB, d, 0);
+      }
+    } finally {
+      allocator.free(s);
+      free(mask);
+    }
+  }
+
+  private void free(CachingAllocator.Block b) {
+    if (b != null) allocator.free(b);
   }
 }

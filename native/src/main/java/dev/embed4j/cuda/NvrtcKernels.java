@@ -39,7 +39,8 @@ import org.bytedeco.javacpp.SizeTPointer;
 final class NvrtcKernels {
   static final String RESOURCE_DIR = "/dev/embed4j/cuda/";
   static final List<String> FILES =
-      List.of("elementwise.cu", "reduce.cu", "softmax.cu", "layernorm.cu", "embedding.cu", "optimizer.cu", "attention.cu");
+      List.of("elementwise.cu", "reduce.cu", "softmax.cu", "layernorm.cu", "embedding.cu", "optimizer.cu", "attention.cu",
+          "pairwise.cu");
   private static final String HEADER = "common.cuh";
   /** Shared memory a block may use without opting in. */
   static final int DEFAULT_SHARED_LIMIT = 48 * 1024;

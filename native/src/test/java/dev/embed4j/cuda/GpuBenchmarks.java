@@ -12,18 +12,35 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * The GPU figures of the CUDA backend issue, measured in one run on cuda:0 and printed as a table beside
- * the PyTorch 2.11 figures the issue gives for one H100: cublasSgemm 8192³ called from Java (FP32 and
- * TF32) and encoding at all-MiniLM-L6-v2's shape, batch 256 of 128 tokens (FP32 and TF32). The encoder has
- * random weights (the model does not fit the bundle that travels to the GPU machine); its arithmetic is the
- * model's. Each encode batch uploads its ids and downloads its embeddings, as an application would.
+ * The GPU figures of the CUDA backend and GPU training issues, measured in one run on cuda:0 and printed
+ * as a table beside the PyTorch 2.11 figures the issues give for one H100:
+ * <ul>
+ *   <li>cublasSgemm 8192³ called from Java (FP32 and TF32);</li>
+ *   <li>encoding at all-MiniLM-L6-v2's shape, batch 256 of 128 tokens (FP32 and TF32), each batch uploaded
+ *       and its embeddings downloaded, as an application would;</li>
+ *   <li>forward + backward of MNSRL and MNRL on given embeddings (B = 65,536 and 8,192, d = 384; FP32 and
+ *       TF32), with the device memory each held beyond its inputs, and MNSRL at B = 1,048,576 (TF32);</li>
+ *   <li>a whole training step at all-MiniLM-L6-v2's shape: 256 pairs of 128 tokens, MNSRL + AdamW.</li>
+ * </ul>
+ * The encoder has random weights (the model does not fit the bundle that travels to the GPU machine); its
+ * arithmetic is the model's.
  *
  * <p>Run by {@code gpu-run/run-gpu.sh} (see gpu/prepare.sh): {@code java ... dev.embed4j.cuda.GpuBenchmarks}.
  */
 public final class GpuBenchmarks {
   private static final Device GPU = Device.cuda(0);
 
-  private record Row(String what, double embed4j, String unit, double pytorch) {}
+  /** One line of the table; lower is better for times, higher for rates. */
+  private record Row(String what, double embed4j, String unit, double pytorch, String memory) {
+    Row(String what, double embed4j, String unit, double pytorch) {
+      this(what, embed4j, unit, pytorch, "");
+    }
+
+    /** How many times PyTorch's figure embed4j's is, counted so that above 1 is better. */
+    double speedup() {
+      return unit.equals("ms") ? pytorch / embed4j : embed4j / pytorch;
+    }
+  }
 
   public static void main(String[] args) {
     if (!CudaBackendProvider.available()) {
@@ -45,16 +62,47 @@ public final class GpuBenchmarks {
       rows.add(new Row("encode MiniLM-L6 shape, 256×128 tokens, " + p, encodeRate(gpu, model, 256, 128),
           "sentences/s", p == MatmulPrecision.FP32 ? 11706 : Double.NaN));
     }
+    // the contrastive losses on given embeddings (issue 7): PyTorch 2.11's naive form, from the issue
+    for (MatmulPrecision p : MatmulPrecision.values()) {
+      gpu.setMatmulPrecision(p);
+      boolean fp32 = p == MatmulPrecision.FP32;
+      rows.add(lossRow(gpu, "MNSRL", 65_536, p, fp32 ? 391 : 235, fp32 ? "+65.7 GB" : ""));
+      rows.add(lossRow(gpu, "MNRL", 65_536, p, fp32 ? 269 : 113, fp32 ? "+49.3 GB" : ""));
+      rows.add(lossRow(gpu, "MNSRL", 8_192, p, fp32 ? 6.5 : 4.1, fp32 ? "+1.0 GB" : ""));
+    }
+    gpu.setMatmulPrecision(MatmulPrecision.TF32);
+    LossBenchmark.Result huge = LossBenchmark.run(gpu, "MNSRL", 1 << 20, 384, 0, 1);
+    rows.add(new Row("MNSRL fwd+bwd, B=1,048,576, d=384, TF32", huge.millis(), "ms", Double.NaN,
+        String.format(Locale.ROOT, "+%.0f MiB", huge.extraMiB())));
+    // a whole training step (issue 7): PyTorch 1,932 pairs/s FP32, 3,864 TF32
+    for (MatmulPrecision p : MatmulPrecision.values()) {
+      gpu.setMatmulPrecision(p);
+      rows.add(new Row("train step MiniLM-L6 shape, 256 pairs × 128 tokens, MNSRL + AdamW, " + p,
+          TrainingStepBenchmark.pairsPerSecond(p, 256, 128, 2, 5), "pairs/s", p == MatmulPrecision.FP32 ? 1932 : 3864));
+    }
     gpu.setMatmulPrecision(MatmulPrecision.FP32);
     System.out.println("device memory after the runs: " + gpu.memoryStats());
     System.out.println();
-    System.out.println("| benchmark | embed4j | PyTorch 2.11, H100 (issue 6) | embed4j/PyTorch |");
-    System.out.println("| --- | --- | --- | --- |");
+    System.out.println("| benchmark | embed4j | embed4j extra memory | PyTorch 2.11, H100 (issues 6, 7) "
+        + "| × PyTorch (above 1: embed4j better) |");
+    System.out.println("| --- | --- | --- | --- | --- |");
     for (Row r : rows) {
       String torch = Double.isNaN(r.pytorch) ? "–" : fmt(r.pytorch) + " " + r.unit;
-      String ratio = Double.isNaN(r.pytorch) ? "–" : String.format(Locale.ROOT, "%.2f", r.embed4j / r.pytorch);
-      System.out.println("| " + r.what + " | " + fmt(r.embed4j) + " " + r.unit + " | " + torch + " | " + ratio + " |");
+      String ratio = Double.isNaN(r.pytorch) ? "–" : String.format(Locale.ROOT, "%.2f", r.speedup());
+      System.out.println("| " + r.what + " | " + fmt(r.embed4j) + " " + r.unit + " | " + r.memory + " | " + torch
+          + " | " + ratio + " |");
     }
+    System.out.println();
+    System.out.println("goals (issue 7): MNSRL at B = 65,536, d = 384 within 50 ms in TF32 and under 1 GB extra; "
+        + "B = 1,048,576 runs; at least 5,000 training pairs/s");
+  }
+
+  private static Row lossRow(CudaBackend gpu, String loss, int batch, MatmulPrecision p, double torchMs,
+      String torchMemory) {
+    LossBenchmark.Result r = LossBenchmark.run(gpu, loss, batch, 384, 2, 5);
+    String mem = String.format(Locale.ROOT, "+%.0f MiB", r.extraMiB());
+    return new Row(loss + " fwd+bwd, B=" + String.format(Locale.ROOT, "%,d", batch) + ", d=384, " + p, r.millis(), "ms",
+        torchMs, torchMemory.isEmpty() ? mem : mem + " (PyTorch " + torchMemory + ")");
   }
 
   private static String fmt(double v) {

@@ -1,7 +1,10 @@
 package dev.embed4j.engine.optim;
 
+import dev.embed4j.engine.Grad;
+import dev.embed4j.engine.ShapeException;
 import dev.embed4j.engine.Tensor;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
@@ -86,8 +89,25 @@ public final class AdamW implements Optimizer {
     return s == null ? 0 : s.step[0];
   }
 
-  /** Restores a parameter's moments and step count (resuming from a checkpoint). */
+  /**
+   * Restores a parameter's moments and step count (resuming from a checkpoint). The moments are copied
+   * onto the parameter's device, wherever they were read to: a checkpoint file is read to the host, and
+   * the update kernel needs the parameter, its gradient and both moments on one device.
+   */
   public void setState(Tensor param, Tensor m, Tensor v, int step) {
-    state.put(param, new Moments(m.copy(), v.copy(), new int[] {step}));
+    if (!Arrays.equals(m.shape(), param.shape()) || !Arrays.equals(v.shape(), param.shape())) {
+      throw ShapeException.of("AdamW.setState", "the moments must have the parameter's shape", param.shape(), m.shape(),
+          v.shape());
+    }
+    state.put(param, new Moments(besideParameter(param, m), besideParameter(param, v), new int[] {step}));
+  }
+
+  /** A dense copy of {@code x} on {@code param}'s device. */
+  private static Tensor besideParameter(Tensor param, Tensor x) {
+    Tensor c = Tensor.zeros(param.device(), param.shape());
+    try (var g = Grad.off()) {
+      c.copyFrom(x);
+    }
+    return c;
   }
 }

@@ -31,12 +31,18 @@ final class DemoCommand {
         --model PATH         start from this model folder instead of all-MiniLM-L6-v2
         --seed N             (default %d)
         --output DIR         where the model, metrics.jsonl and metrics.png go (default %s)
+        --device D           cpu (default), cuda or cuda:N: where the model trains and is evaluated; cuda
+                             needs the embed4j-native module on the class path, which ./embed4j adds when
+                             it sees --device cuda
+        --precision P        matrix products on a CUDA device: fp32 (default; float32 throughout) or tf32
+                             (tensor cores round the inputs to 10-bit mantissas: faster, ~1e-3 relative error)
       """;
 
   static int run(String[] args, PrintStream out) throws IOException {
     Demo.Options d = new Demo.Options();
     Options o = Options.parse(args, Set.of("--max-steps", "--batch-size", "--train-pairs", "--max-seq-length", "--learning-rate",
-        "--eval-queries", "--eval-pairs", "--checkpoint-every", "--resume", "--model", "--seed", "--output"), Set.of());
+        "--eval-queries", "--eval-pairs", "--checkpoint-every", "--resume", "--model", "--seed", "--output", "--device",
+        "--precision"), Set.of());
     if (o.help) {
       out.printf(HELP, d.maxSteps, d.batchSize, d.trainPairsPerTask, d.maxSeqLength, d.learningRate, d.evalQueries, d.evalPairs,
           d.seed, d.output);
@@ -56,6 +62,7 @@ final class DemoCommand {
     d.model = o.path("--model");
     d.resume = o.path("--resume");
     d.evalCorpus = Math.max(d.evalCorpus, d.evalQueries);
+    d.device = DeviceOptions.of(o).open(); // a device that cannot be used fails before WordNet is read
     Demo.run(d, out);
     return 0;
   }

@@ -1,5 +1,6 @@
 package dev.embed4j.model.cli;
 
+import dev.embed4j.engine.Device;
 import dev.embed4j.model.SentenceEncoder;
 import dev.embed4j.model.data.Dataset;
 import dev.embed4j.model.data.DatasetReader;
@@ -22,7 +23,7 @@ final class EvalCommand {
   private EvalCommand() {}
 
   static final String HELP = """
-      usage: embed4j eval --data FILE [--model PATH] [--query-prompt P]
+      usage: embed4j eval --data FILE [--model PATH] [--query-prompt P] [--device D] [--precision P]
 
       Evaluates a model on FILE (JSONL, CSV or TSV):
         - with a score/label column (sentence1, sentence2, score): Spearman and Pearson correlation
@@ -33,17 +34,22 @@ final class EvalCommand {
       options:
         --model PATH       model folder (default: all-MiniLM-L6-v2)
         --query-prompt P   prompt for retrieval queries (e.g. "query: ")
+        --device D         cpu (default), cuda or cuda:N; cuda needs the embed4j-native module on the
+                           class path, which ./embed4j adds when it sees --device cuda
+        --precision P      matrix products on a CUDA device: fp32 (default) or tf32
       """;
 
   static int run(String[] args, PrintStream out) throws IOException {
-    Options o = Options.parse(args, Set.of("--data", "--model", "--query-prompt"), Set.of());
+    Options o = Options.parse(args, Set.of("--data", "--model", "--query-prompt", "--device", "--precision"), Set.of());
     if (o.help) {
       out.print(HELP);
       return 0;
     }
     if (!o.has("--data")) throw new Main.UsageException("--data FILE is required");
+    Device device = DeviceOptions.of(o).open();
     Dataset d = DatasetReader.read(o.path("--data"), null);
-    SentenceEncoder enc = o.has("--model") ? SentenceEncoder.load(o.path("--model")) : SentenceEncoder.defaultModel();
+    SentenceEncoder enc = (o.has("--model") ? SentenceEncoder.load(o.path("--model")) : SentenceEncoder.defaultModel())
+        .withDevice(device);
     var model = new EncoderTrainable(enc).textEmbedder();
     if (d.textColumns().size() < 2) throw new IllegalArgumentException(o.path("--data") + ": needs two text columns, has " + d.textColumns());
     Map<String, Double> metrics;

@@ -1,5 +1,6 @@
 package dev.embed4j.model.demo;
 
+import dev.embed4j.engine.Device;
 import dev.embed4j.engine.cpu.Parallel;
 import dev.embed4j.losses.EncoderLoss;
 import dev.embed4j.losses.MultipleNegativesRankingLoss;
@@ -46,6 +47,8 @@ public final class Demo {
     public Path output = Path.of("runs", "demo");
     public Path model;
     public Path resume;
+    /** Where the model trains and is evaluated; its backend must be on the class path. */
+    public Device device = Device.CPU;
   }
 
   private Demo() {}
@@ -60,7 +63,8 @@ public final class Demo {
 
   public static Map<String, Map<String, Double>> run(Options o, PrintStream out) throws IOException {
     long t0 = System.nanoTime();
-    out.printf(Locale.ROOT, "embed4j demo: all-MiniLM-L6-v2 on WordNet 3.1, %d threads%n", Parallel.threads());
+    out.printf(Locale.ROOT, "embed4j demo: all-MiniLM-L6-v2 on WordNet 3.1, %s%n",
+        o.device.equals(Device.CPU) ? Parallel.threads() + " threads" : "on " + o.device);
     out.println("reading WordNet 3.1 ...");
     WordNetTasks wn = WordNetTasks.load();
     Dataset retrieval = wn.retrieval(WordNetTasks.Split.TRAIN, o.trainPairsPerTask, o.seed);
@@ -76,7 +80,7 @@ public final class Demo {
 
     out.println("loading the model ...");
     SentenceEncoder encoder = (o.model == null ? SentenceEncoder.defaultModel() : SentenceEncoder.load(o.model))
-        .withMaxSeqLength(o.maxSeqLength);
+        .withMaxSeqLength(o.maxSeqLength).withDevice(o.device);
     EncoderTrainable trainable = new EncoderTrainable(encoder);
     Files.createDirectories(o.output);
     Trainer.Builder tb = Trainer.builder().model(trainable)

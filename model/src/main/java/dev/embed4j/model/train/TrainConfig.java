@@ -3,6 +3,7 @@ package dev.embed4j.model.train;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import dev.embed4j.engine.Device;
 import dev.embed4j.losses.CachedMultipleNegativesRankingLoss;
 import dev.embed4j.losses.CachedMultipleNegativesSymmetricRankingLoss;
 import dev.embed4j.losses.CoSENTLoss;
@@ -46,13 +47,15 @@ import java.util.Set;
  * seed: 42
  * checkpoint_every: 500
  * max_seq_length: 128
+ * device: cpu                    # or cuda, cuda:N (needs the embed4j-native module on the class path)
+ * precision: fp32                # matrix products on a CUDA device: fp32 or tf32
  * </pre>
  * A wrong or unknown key gets an exception naming the file, the key and what was expected.
  */
 public final class TrainConfig {
   private static final Set<String> TOP = Set.of("model", "output", "datasets", "sampler", "batch_size", "epochs", "max_steps",
       "learning_rate", "warmup_ratio", "weight_decay", "max_grad_norm", "seed", "checkpoint_every", "max_seq_length",
-      "no_duplicates");
+      "no_duplicates", "device", "precision");
   private static final Set<String> DATASET = Set.of("name", "path", "columns", "loss", "prompts");
   private static final Set<String> LOSS = Set.of("type", "scale", "similarity", "mini_batch_size");
 
@@ -65,6 +68,9 @@ public final class TrainConfig {
   public float learningRate = 5e-5f, warmupRatio = 0.1f, weightDecay = 0.01f, maxGradNorm = 1f;
   public long seed = 42;
   public boolean noDuplicates = true;
+  public Device device = Device.CPU;
+  /** fp32 or tf32 for a CUDA device's matrix products; null leaves the backend's default (fp32). */
+  public String precision;
 
   /** Thrown for a config that does not describe a run; the message names the file and the key. */
   public static final class ConfigException extends IllegalArgumentException {
@@ -116,6 +122,21 @@ public final class TrainConfig {
     if (root.has("no_duplicates")) {
       if (!root.get("no_duplicates").isBoolean()) throw new ConfigException(where + ": 'no_duplicates' must be true or false");
       c.noDuplicates = root.get("no_duplicates").booleanValue();
+    }
+    if (root.has("device")) {
+      String d = text(root, "device", where);
+      try {
+        c.device = Device.parse(d);
+      } catch (IllegalArgumentException e) {
+        throw new ConfigException(where + ": 'device' must be cpu, cuda or cuda:N, got '" + d + "'");
+      }
+    }
+    if (root.has("precision")) {
+      String p = text(root, "precision", where).trim().toLowerCase(Locale.ROOT);
+      if (!p.equals("fp32") && !p.equals("tf32")) {
+        throw new ConfigException(where + ": 'precision' must be fp32 or tf32, got '" + root.get("precision").textValue() + "'");
+      }
+      c.precision = p;
     }
     JsonNode ds = root.get("datasets");
     if (ds == null || !ds.isArray() || ds.isEmpty()) {
