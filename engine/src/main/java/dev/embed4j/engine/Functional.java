@@ -27,11 +27,20 @@ public final class Functional {
 
   /** Fused softmax(Q·Kᵀ/√d + mask)·V over [batch, heads, seq, dim]; keyMask is [batch, seqK] of 1/0 or null. */
   public static Tensor attention(Tensor q, Tensor k, Tensor v, Tensor keyMask) {
-    return Attention.apply(q, k, v, keyMask, (float) (1.0 / Math.sqrt(q.size(-1))));
+    return Attention.apply(q, k, v, keyMask, (float) (1.0 / Math.sqrt(q.size(-1))), 0f, null);
   }
 
   public static Tensor attention(Tensor q, Tensor k, Tensor v, Tensor keyMask, float scale) {
-    return Attention.apply(q, k, v, keyMask, scale);
+    return Attention.apply(q, k, v, keyMask, scale, 0f, null);
+  }
+
+  /**
+   * {@link #attention(Tensor, Tensor, Tensor, Tensor)} with dropout of rate {@code dropout} on the
+   * attention probabilities (BERT's attention_probs_dropout_prob in training), its mask drawn from
+   * {@code generator}; rate 0 draws nothing.
+   */
+  public static Tensor attention(Tensor q, Tensor k, Tensor v, Tensor keyMask, float dropout, Generator generator) {
+    return Attention.apply(q, k, v, keyMask, (float) (1.0 / Math.sqrt(q.size(-1))), dropout, generator);
   }
 
   /** Mean cross-entropy of [rows, classes] logits against integer targets. */

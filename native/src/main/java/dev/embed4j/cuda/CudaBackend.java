@@ -454,7 +454,7 @@ public final class CudaBackend implements Backend {
 
   @Override
   public synchronized void attention(Storage q, Storage k, Storage v, Storage keyMask, Storage out, Storage lse, int batch,
-      int heads, int seqQ, int seqK, int dim, float scale) {
+      int heads, int seqQ, int seqK, int dim, float scale, float dropout, long seed) {
     bind();
     checkAttentionDim(dim);
     if (batch == 0 || heads == 0 || seqQ == 0) return;
@@ -462,13 +462,14 @@ public final class CudaBackend implements Backend {
     int shared = 4 * (32 * ld + 2 * 64 * ld + 32 * 65);
     NvrtcKernels.Kernel kf = attentionKernel("e4j_attention_forward", shared);
     args.begin().ptr(addr(q)).ptr(addr(k)).ptr(addr(v)).ptr(keyMask == null ? 0L : addr(keyMask)).ptr(addr(out))
-        .ptr(addr(lse)).i32(heads).i32(seqQ).i32(seqK).i32(dim).f32(scale);
+        .ptr(addr(lse)).i32(heads).i32(seqQ).i32(seqK).i32(dim).f32(scale).f32(dropout).f32(dropScale(dropout)).u64(seed);
     launch(kf, batch * heads, ceilDiv(seqQ, 32), 128, 1, shared);
   }
 
   @Override
   public synchronized void attentionBackward(Storage q, Storage k, Storage v, Storage keyMask, Storage out, Storage lse,
-      Storage gOut, Storage gq, Storage gk, Storage gv, int batch, int heads, int seqQ, int seqK, int dim, float scale) {
+      Storage gOut, Storage gq, Storage gk, Storage gv, int batch, int heads, int seqQ, int seqK, int dim, float scale,
+      float dropout, long seed) {
     bind();
     checkAttentionDim(dim);
     if (batch == 0 || heads == 0) return;
@@ -491,17 +492,23 @@ public final class CudaBackend implements Backend {
         int sharedKv = 4 * (4 * 32 * ld + 2 * 32 * 33 + 2 * 32);
         NvrtcKernels.Kernel kkv = attentionKernel("e4j_attention_backward_kv", sharedKv);
         args.begin().ptr(pq).ptr(pk).ptr(pv).ptr(pm).ptr(pl).ptr(delta.address()).ptr(pgo).ptr(addr(gk)).ptr(addr(gv))
-            .i32(heads).i32(seqQ).i32(seqK).i32(dim).f32(scale);
+            .i32(heads).i32(seqQ).i32(seqK).i32(dim).f32(scale).f32(dropout).f32(dropScale(dropout)).u64(seed);
         launch(kkv, batch * heads, ceilDiv(seqK, 32), 128, 1, sharedKv);
       }
       int sharedQ = 4 * (4 * 32 * ld + 32 * 33 + 32);
       NvrtcKernels.Kernel kq = attentionKernel("e4j_attention_backward_q", sharedQ);
       args.begin().ptr(pq).ptr(pk).ptr(pv).ptr(pm).ptr(pl).ptr(delta.address()).ptr(pgo).ptr(addr(gq))
-          .i32(heads).i32(seqQ).i32(seqK).i32(dim).f32(scale);
+          .i32(heads).i32(seqQ).i32(seqK).i32(dim).f32(scale).f32(dropout).f32(dropScale(dropout)).u64(seed);
       launch(kq, batch * heads, ceilDiv(seqQ, 32), 128, 1, sharedQ);
     } finally {
       allocator.free(delta);
     }
+  }
+
+  /** 1f / (1f − p) in float, as the CPU kernels compute it, so kept values match bit for bit. */
+  private static float dropScale(float p) {
+    if (!(p >= 0f && p < 1f)) throw new IllegalArgumentException("attention dropout rate must be in [0, 1), got " + p);
+    return 1f / (1f - p);
   }
 
   private static void checkAttentionDim(int dim) {

@@ -13,6 +13,12 @@
  * same column fall in distinct banks. blockIdx.x is the (batch, head) index, blockIdx.y the tile, so
  * batch * heads may exceed 65535.
  *
+ * Dropout on the probabilities (training; dropP = 0 turns it off): element (i, j) of pair bh is kept, times
+ * dropScale = 1f / (1f - dropP), when e4jUniform(seed, (bh * seqQ + i) * seqK + j) >= dropP, the CPU
+ * kernel's mask exactly. The forward's running sum uses the undropped P (lse is the softmax's), the
+ * accumulator the dropped one; the backward multiplies dP = dO V^T by the same factors and uses the dropped
+ * P for dV.
+ *
  * Cost per (batch, head): forward 2 * seqQ * seqK * dim FMAs (scores, then P V); backward 4 (dK/dV
  * kernel: scores, dP, dV, dK) + 3 (dQ kernel: scores, dP, dQ) times seqQ * seqK * dim. Global traffic:
  * Q, O once per block; K and V once per block of query rows.
@@ -24,6 +30,14 @@
 #define ATT_FWD_BK 64     /* key tile of the forward */
 #define ATT_BWD_TILE 32   /* the other-side tile of the backward kernels */
 #define ATT_MAX_DPT 32    /* output columns per thread: dim <= 128 */
+
+/** The dropout factor of score element (qi, kj) of pair bh: dropScale if kept, 0 if dropped, 1 without dropout. */
+static __device__ __forceinline__ float attKeep(float dropP, float dropScale, unsigned long long seed, int bh,
+    int seqQ, int seqK, int qi, int kj) {
+  if (dropP <= 0.0f) return 1.0f;
+  unsigned long long index = ((unsigned long long) bh * seqQ + qi) * seqK + kj;
+  return e4jUniform(seed, index) >= dropP ? dropScale : 0.0f;
+}
 
 /** Loads rows [r0, r0 + count) of a [seq, dim] matrix into a [count][dim + 1] shared tile, zeros past seq. */
 static __device__ __forceinline__ void loadTile(float* tile, const float* src, int r0, int count, int seq,
@@ -47,7 +61,7 @@ static __device__ __forceinline__ void loadTile(float* tile, const float* src, i
  */
 extern "C" __global__ void __launch_bounds__(ATT_THREADS) e4j_attention_forward(const float* q, const float* k,
     const float* v, const float* keyMask, float* out, float* lse, int heads, int seqQ, int seqK, int dim,
-    float scale) {
+    float scale, float dropP, float dropScale, unsigned long long seed) {
   extern __shared__ float smem[];
   const int ld = dim + 1, pld = ATT_FWD_BK + 1;
   float* Qs = smem;
@@ -102,7 +116,7 @@ extern "C" __global__ void __launch_bounds__(ATT_THREADS) e4j_attention_forward(
 #pragma unroll
     for (int jj = 0; jj < ATT_FWD_BK / 4; jj++) {
       float p = expf(s[jj] - mUse);
-      Ps[r * pld + sub + 4 * jj] = p;
+      Ps[r * pld + sub + 4 * jj] = p * attKeep(dropP, dropScale, seed, bh, seqQ, seqK, q0 + r, k0 + sub + 4 * jj);
       psum += p;
     }
     psum += __shfl_xor_sync(0xffffffffu, psum, 1);
@@ -160,7 +174,8 @@ extern "C" __global__ void e4j_attention_delta(const float* out, const float* gO
  */
 extern "C" __global__ void __launch_bounds__(ATT_THREADS) e4j_attention_backward_kv(const float* q,
     const float* k, const float* v, const float* keyMask, const float* lse, const float* delta,
-    const float* gOut, float* gk, float* gv, int heads, int seqQ, int seqK, int dim, float scale) {
+    const float* gOut, float* gk, float* gv, int heads, int seqQ, int seqK, int dim, float scale, float dropP,
+    float dropScale, unsigned long long seed) {
   extern __shared__ float smem[];
   const int ld = dim + 1, tld = ATT_BWD_TILE + 1;
   float* Ks = smem;
@@ -224,8 +239,9 @@ extern "C" __global__ void __launch_bounds__(ATT_THREADS) e4j_attention_backward
       int i = sub + 4 * ii;
       float L = lseS[i];
       float p = (keyValid && L != -E4J_INF) ? expf(s[ii] * scale - L) : 0.0f;
-      Pt[jr * tld + i] = p;
-      dSt[jr * tld + i] = p * (dp[ii] - deltaS[i]) * scale;
+      float z = attKeep(dropP, dropScale, seed, bh, seqQ, seqK, i0 + i, kj);
+      Pt[jr * tld + i] = p * z;
+      dSt[jr * tld + i] = p * (dp[ii] * z - deltaS[i]) * scale;
     }
     __syncwarp();  // the key row's P^T and dS^T entries come from its 4 threads, one warp
 
@@ -265,7 +281,8 @@ extern "C" __global__ void __launch_bounds__(ATT_THREADS) e4j_attention_backward
  */
 extern "C" __global__ void __launch_bounds__(ATT_THREADS) e4j_attention_backward_q(const float* q,
     const float* k, const float* v, const float* keyMask, const float* lse, const float* delta,
-    const float* gOut, float* gq, int heads, int seqQ, int seqK, int dim, float scale) {
+    const float* gOut, float* gq, int heads, int seqQ, int seqK, int dim, float scale, float dropP, float dropScale,
+    unsigned long long seed) {
   extern __shared__ float smem[];
   const int ld = dim + 1, tld = ATT_BWD_TILE + 1;
   float* Qs = smem;
@@ -324,7 +341,8 @@ extern "C" __global__ void __launch_bounds__(ATT_THREADS) e4j_attention_backward
     for (int jj = 0; jj < ATT_BWD_TILE / 4; jj++) {
       int j = sub + 4 * jj;
       float p = (validS[j] != 0.0f && L != -E4J_INF) ? expf(s[jj] * scale - L) : 0.0f;
-      dSs[r * tld + j] = p * (dp[jj] - D) * scale;
+      float z = attKeep(dropP, dropScale, seed, bh, seqQ, seqK, qi, k0 + j);
+      dSs[r * tld + j] = p * (dp[jj] * z - D) * scale;
     }
     __syncwarp();
 

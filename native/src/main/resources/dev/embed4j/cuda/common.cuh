@@ -82,6 +82,19 @@ static __device__ __forceinline__ float e4jBlockSum(float v) {
   return e4jWarpSum(t);
 }
 
+/**
+ * A uniform float in [0, 1) from a seed and an element index: dev.embed4j.engine.Generator.uniform bit for
+ * bit (SplitMix64's finaliser of seed ^ (index * 0xD1B54A32D192ED03), top 24 bits times 2^-24), so dropout
+ * masks equal the CPU backend's.
+ */
+static __device__ __forceinline__ float e4jUniform(unsigned long long seed, unsigned long long index) {
+  unsigned long long z = seed ^ (index * 0xD1B54A32D192ED03ULL);
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+  z = z ^ (z >> 31);
+  return (float) (z >> 40) * 5.9604644775390625e-8f;  // 2^-24
+}
+
 /** Exact-erf GELU and its derivative, as UnaryOp.GELU defines them (BERT's form). */
 static __device__ __forceinline__ float e4jGelu(float x) {
   return 0.5f * x * (1.0f + erff(x * 0.70710678118654752f));

@@ -112,11 +112,6 @@ extern "C" __global__ void e4j_copy(const float* src, float* dst, E4jStrided st,
 extern "C" __global__ void e4j_dropout(const float* x, float* y, int n, float p, float scale,
     unsigned long long seed) {
   for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < n; i += gridDim.x * blockDim.x) {
-    unsigned long long z = seed ^ ((unsigned long long) i * 0xD1B54A32D192ED03ULL);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-    z = z ^ (z >> 31);
-    float u = (float) (z >> 40) * 5.9604644775390625e-8f;  // 2^-24
-    y[i] = u >= p ? x[i] * scale : 0.0f;
+    y[i] = e4jUniform(seed, (unsigned long long) i) >= p ? x[i] * scale : 0.0f;
   }
 }

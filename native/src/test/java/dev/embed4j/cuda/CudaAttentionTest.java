@@ -7,6 +7,7 @@ import static dev.embed4j.cuda.GpuTestSupport.withGrads;
 
 import dev.embed4j.engine.Device;
 import dev.embed4j.engine.Functional;
+import dev.embed4j.engine.Generator;
 import dev.embed4j.engine.Tensor;
 import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
@@ -34,11 +35,18 @@ class CudaAttentionTest {
   }
 
   private static void check(int batch, int heads, int seqQ, int seqK, int dim, boolean masked) {
-    compare("attention b=" + batch + " h=" + heads + " sq=" + seqQ + " sk=" + seqK + " d=" + dim + " mask=" + masked,
-        1e-4, 1e-3, d -> {
+    check(batch, heads, seqQ, seqK, dim, masked, 0f);
+  }
+
+  /** With dropout on the probabilities: both backends draw the same mask from the same generator seed. */
+  private static void check(int batch, int heads, int seqQ, int seqK, int dim, boolean masked, float dropout) {
+    compare("attention b=" + batch + " h=" + heads + " sq=" + seqQ + " sk=" + seqK + " d=" + dim + " mask=" + masked
+        + " dropout=" + dropout, 1e-4, 1e-3, d -> {
           Tensor q = input(1, d, batch, heads, seqQ, dim), k = input(2, d, batch, heads, seqK, dim);
           Tensor v = input(3, d, batch, heads, seqK, dim);
-          Tensor y = Functional.attention(q, k, v, masked ? mask(d, batch, seqK) : null);
+          Tensor m = masked ? mask(d, batch, seqK) : null;
+          Tensor y = dropout > 0f ? Functional.attention(q, k, v, m, dropout, new Generator(99))
+              : Functional.attention(q, k, v, m);
           backwardRandom(y, 4);
           return withGrads(List.of(y), q, k, v);
         });
@@ -56,6 +64,13 @@ class CudaAttentionTest {
   @Test
   void headDims() {
     for (int dim : new int[] {1, 5, 63, 64, 100, 128}) check(2, 2, 33, 47, dim, true);
+  }
+
+  @Test
+  void dropoutOnTheProbabilities() {
+    check(2, 3, 17, 33, 8, true, 0.1f);
+    check(3, 2, 65, 130, 32, true, 0.5f);
+    check(4, 12, 128, 128, 32, true, 0.1f);
   }
 
   @Test

@@ -116,14 +116,22 @@ public interface Backend {
    * O = softmax(Q·Kᵀ·scale + mask)·V for [batch, heads, seq, dim] tensors (contiguous). {@code keyMask}
    * is [batch, seqK] of 1 (attend) or 0 (padding), or null. Writes the row log-sum-exp of the scores
    * ([batch, heads, seqQ]) for the backward. Never holds the whole seqQ × seqK score matrix.
+   *
+   * <p>With {@code dropout} p &gt; 0 the probabilities are dropped out before they multiply V: element
+   * (i, j) of pair (b, h) is kept, scaled by 1f/(1f − p), when
+   * {@link dev.embed4j.engine.Generator#uniform}(seed, ((b·heads + h)·seqQ + i)·seqK + j) ≥ p, so every
+   * backend draws the same mask; lse stays that of the undropped scores.
    */
   void attention(Storage q, Storage k, Storage v, Storage keyMask, Storage out, Storage lse, int batch,
-      int heads, int seqQ, int seqK, int dim, float scale);
+      int heads, int seqQ, int seqK, int dim, float scale, float dropout, long seed);
 
-  /** gq, gk, gv (written) by recomputing score tiles from q, k, the saved lse, out and gOut. */
+  /**
+   * gq, gk, gv (written) by recomputing score tiles from q, k, the saved lse, out and gOut; the dropout
+   * rate and seed of the forward redraw its mask.
+   */
   void attentionBackward(Storage q, Storage k, Storage v, Storage keyMask, Storage out, Storage lse,
       Storage gOut, Storage gq, Storage gk, Storage gv, int batch, int heads, int seqQ, int seqK, int dim,
-      float scale);
+      float scale, float dropout, long seed);
 
   // ---- optimisers -------------------------------------------------------------------------------------
 

@@ -161,15 +161,17 @@ public final class CpuBackend implements Backend {
 
   @Override
   public void attention(Storage q, Storage k, Storage v, Storage keyMask, Storage out, Storage lse, int batch, int heads,
-      int seqQ, int seqK, int dim, float scale) {
-    FlashAttention.forward(f(q), f(k), f(v), f(keyMask), f(out), f(lse), batch, heads, seqQ, seqK, dim, scale);
+      int seqQ, int seqK, int dim, float scale, float dropout, long seed) {
+    FlashAttention.forward(f(q), f(k), f(v), f(keyMask), f(out), f(lse), batch, heads, seqQ, seqK, dim, scale, dropout,
+        seed);
   }
 
   @Override
   public void attentionBackward(Storage q, Storage k, Storage v, Storage keyMask, Storage out, Storage lse, Storage gOut,
-      Storage gq, Storage gk, Storage gv, int batch, int heads, int seqQ, int seqK, int dim, float scale) {
+      Storage gq, Storage gk, Storage gv, int batch, int heads, int seqQ, int seqK, int dim, float scale, float dropout,
+      long seed) {
     FlashAttention.backward(f(q), f(k), f(v), f(keyMask), f(out), f(lse), f(gOut), f(gq), f(gk), f(gv), batch, heads,
-        seqQ, seqK, dim, scale);
+        seqQ, seqK, dim, scale, dropout, seed);
   }
 
   @Override

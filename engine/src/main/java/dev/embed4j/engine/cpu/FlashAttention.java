@@ -1,5 +1,6 @@
 package dev.embed4j.engine.cpu;
 
+import dev.embed4j.engine.Generator;
 import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
@@ -27,6 +28,13 @@ import jdk.incubator.vector.VectorSpecies;
  * dP = dO·Vᵀ, D = rowsum(dO ∘ O), dS = P ∘ (dP − D)·scale, dQ = dS·K, dK += dSᵀ·Q, dV += Pᵀ·dO.
  * Keys after the last unmasked one (right padding, the usual case) are skipped outright: they contribute
  * nothing and their gk, gv are zero.
+ *
+ * <p><b>Dropout on the attention probabilities</b> (BERT's attention_probs_dropout_prob, training only):
+ * with rate p, O = (P ∘ Z / (1 − p))·V where Z_ij keeps an element when
+ * {@link dev.embed4j.engine.Generator#uniform}(seed, (pair·seqQ + i)·seqK + j) ≥ p, so every backend draws
+ * the same mask from the same seed, and the backward redraws it instead of saving it. The lse is that of
+ * the undropped scores. Backward: dP = (dO·Vᵀ) ∘ Z / (1 − p), D = rowsum(dO ∘ O) as before (it equals
+ * Σ_j P_ij·dP_ij), dS = P ∘ (dP − D)·scale, dV += (P ∘ Z / (1 − p))ᵀ·dO.
  *
  * <p><b>Fully-masked rows.</b> When every key of a batch row is padding, the softmax is undefined; this
  * kernel (and the reference) define it as attending to nothing: the output rows are 0, lse is −∞ and the
@@ -59,6 +67,8 @@ public final class FlashAttention {
   /** Per-thread buffers, grown on demand and kept, so the kernels allocate nothing in steady state. */
   private static final class Scratch {
     float[] kt = new float[0], vt = new float[0], s = new float[0], dp = new float[0], bias = new float[0];
+    /** One row's dropout factors: 1/(1 − p) where an element is kept, 0 where it is dropped. */
+    float[] keep = new float[0];
     final float[] rowInv = new float[BLOCK_ROWS];
 
     void ensure(int seqK, int dim) {
@@ -71,7 +81,10 @@ public final class FlashAttention {
         s = new float[bk];
         dp = new float[bk];
       }
-      if (bias.length < seqK) bias = new float[seqK];
+      if (bias.length < seqK) {
+        bias = new float[seqK];
+        keep = new float[seqK];
+      }
     }
   }
 
@@ -82,18 +95,33 @@ public final class FlashAttention {
     return (int) Math.max(1, Math.min(Integer.MAX_VALUE, GRAIN_FLOPS / perPair));
   }
 
-  /** Writes out and lse; see the class comment for the layout. */
+  /** Writes out and lse without dropout; see the class comment for the layout. */
   public static void forward(float[] q, float[] k, float[] v, float[] mask, float[] out, float[] lse,
       int batch, int heads, int seqQ, int seqK, int dim, float scale) {
+    forward(q, k, v, mask, out, lse, batch, heads, seqQ, seqK, dim, scale, 0f, 0L);
+  }
+
+  /** Writes out and lse, with dropout of rate {@code dropout} on the probabilities (0: none). */
+  public static void forward(float[] q, float[] k, float[] v, float[] mask, float[] out, float[] lse,
+      int batch, int heads, int seqQ, int seqK, int dim, float scale, float dropout, long seed) {
+    checkRate(dropout);
     Parallel.forRange(batch * heads, grain(seqQ, seqK, dim), (lo, hi) -> {
       Scratch sc = SCRATCH.get();
       sc.ensure(seqK, dim);
-      for (int p = lo; p < hi; p++) forwardPair(q, k, v, mask, out, lse, p / heads, p, seqQ, seqK, dim, scale, sc);
+      for (int p = lo; p < hi; p++) {
+        forwardPair(q, k, v, mask, out, lse, p / heads, p, seqQ, seqK, dim, scale, dropout, seed, sc);
+      }
     });
   }
 
+  private static void checkRate(float dropout) {
+    if (!(dropout >= 0f && dropout < 1f)) {
+      throw new IllegalArgumentException("attention dropout rate must be in [0, 1), got " + dropout);
+    }
+  }
+
   private static void forwardPair(float[] q, float[] k, float[] v, float[] mask, float[] out, float[] lse,
-      int b, int pair, int seqQ, int seqK, int dim, float scale, Scratch sc) {
+      int b, int pair, int seqQ, int seqK, int dim, float scale, float dropout, long seed, Scratch sc) {
     int qo = pair * seqQ * dim, ko = pair * seqK * dim, lo = pair * seqQ;
     int keys = keyBias(mask, b, seqK, sc.bias);
     if (keys == 0) {
@@ -113,6 +141,10 @@ public final class FlashAttention {
         float sum = expShift(s, off, keys, max);
         lse[lo + i0 + r] = max + (float) Math.log(sum);
         sc.rowInv[r] = 1f / sum;
+        if (dropout > 0f) {
+          keepFactors(sc.keep, keys, seed, ((long) pair * seqQ + i0 + r) * seqK, dropout);
+          multiply(s, off, sc.keep, keys);
+        }
       }
       int oo = qo + i0 * dim;
       // P is left unnormalised so the division is dim multiplies a row instead of seqK.
@@ -128,18 +160,26 @@ public final class FlashAttention {
   public static void backward(float[] q, float[] k, float[] v, float[] mask, float[] out, float[] lse,
       float[] gOut, float[] gq, float[] gk, float[] gv, int batch, int heads, int seqQ, int seqK, int dim,
       float scale) {
+    backward(q, k, v, mask, out, lse, gOut, gq, gk, gv, batch, heads, seqQ, seqK, dim, scale, 0f, 0L);
+  }
+
+  /** The backward of {@link #forward} with dropout: the same rate and seed redraw the same mask. */
+  public static void backward(float[] q, float[] k, float[] v, float[] mask, float[] out, float[] lse,
+      float[] gOut, float[] gq, float[] gk, float[] gv, int batch, int heads, int seqQ, int seqK, int dim,
+      float scale, float dropout, long seed) {
+    checkRate(dropout);
     Parallel.forRange(batch * heads, grain(seqQ, seqK, dim), (lo, hi) -> {
       Scratch sc = SCRATCH.get();
       sc.ensure(seqK, dim);
       for (int p = lo; p < hi; p++) {
-        backwardPair(q, k, v, mask, out, lse, gOut, gq, gk, gv, p / heads, p, seqQ, seqK, dim, scale, sc);
+        backwardPair(q, k, v, mask, out, lse, gOut, gq, gk, gv, p / heads, p, seqQ, seqK, dim, scale, dropout, seed, sc);
       }
     });
   }
 
   private static void backwardPair(float[] q, float[] k, float[] v, float[] mask, float[] out, float[] lse,
       float[] gOut, float[] gq, float[] gk, float[] gv, int b, int pair, int seqQ, int seqK, int dim,
-      float scale, Scratch sc) {
+      float scale, float dropout, long seed, Scratch sc) {
     int qo = pair * seqQ * dim, ko = pair * seqK * dim, lo = pair * seqQ;
     int keys = keyBias(mask, b, seqK, sc.bias);
     Arrays.fill(gk, ko, ko + seqK * dim, 0f);
@@ -160,13 +200,39 @@ public final class FlashAttention {
         scaleBiasMax(s, off, bias, keys, scale);
         expShift(s, off, keys, lse[lo + i0 + r]);
         float d = dot(gOut, out, bo + r * dim, dim);
-        softmaxGrad(s, dp, off, keys, d, scale);
+        if (dropout > 0f) {
+          keepFactors(sc.keep, keys, seed, ((long) pair * seqQ + i0 + r) * seqK, dropout);
+          multiply(dp, off, sc.keep, keys); // dP = (dO·Vᵀ) ∘ Z/(1 − p)
+          softmaxGrad(s, dp, off, keys, d, scale);
+          multiply(s, off, sc.keep, keys); // P ∘ Z/(1 − p), what multiplied V, for dV
+        } else {
+          softmaxGrad(s, dp, off, keys, d, scale);
+        }
       }
       gemm(rows, dim, keys, dp, 0, keys, 1, k, ko, dim, gq, bo, dim, false);
       // dSᵀ and Pᵀ are read in place: row j of the transposed tile is column j of the tile (stride keys).
       gemm(keys, dim, rows, dp, 0, 1, keys, q, bo, dim, gk, ko, dim, true);
       gemm(keys, dim, rows, s, 0, 1, keys, gOut, bo, dim, gv, ko, dim, true);
     }
+  }
+
+  /**
+   * keep[j] = 1/(1 − p) where element (row, j) survives dropout, else 0, for j &lt; n; {@code base} is the
+   * row's first element index, (pair·seqQ + i)·seqK. Scalar: the hash is 64-bit multiplies, which AVX2
+   * has no vector instruction for.
+   */
+  private static void keepFactors(float[] keep, int n, long seed, long base, float p) {
+    float scale = 1f / (1f - p); // in float, as the dropout op computes it
+    for (int j = 0; j < n; j++) keep[j] = Generator.uniform(seed, base + j) >= p ? scale : 0f;
+  }
+
+  /** x[off + j] *= f[j] for j &lt; n. */
+  private static void multiply(float[] x, int off, float[] f, int n) {
+    int j = 0;
+    for (int up = SPECIES.loopBound(n); j < up; j += L) {
+      FloatVector.fromArray(SPECIES, x, off + j).mul(FloatVector.fromArray(SPECIES, f, j)).intoArray(x, off + j);
+    }
+    for (; j < n; j++) x[off + j] *= f[j];
   }
 
   /** Fills bias[0, seqK) with 0 (attend) or −∞ (padding); returns 1 + the index of the last attended key. */

@@ -1,5 +1,6 @@
 package dev.embed4j.engine.ops;
 
+import dev.embed4j.engine.Generator;
 import dev.embed4j.engine.ShapeException;
 import dev.embed4j.engine.Tensor;
 import dev.embed4j.engine.autograd.Node;
@@ -9,13 +10,16 @@ import java.util.Arrays;
  * Fused scaled-dot-product attention: softmax(Q·Kᵀ·scale + key-padding mask)·V over
  * [batch, heads, seq, dim]. The forward keeps only the output and the row log-sum-exp of the scores; the
  * backward recomputes score blocks from them (flash-attention style), so no seq × seq matrix outlives a
- * block of rows.
+ * block of rows. Dropout on the probabilities, when asked for, draws one seed from the generator; the
+ * backward redraws the same mask from it (see {@link dev.embed4j.engine.backend.Backend#attention}).
  */
 public final class Attention extends Node {
   private Tensor q, k, v, mask, out, lse;
-  private final float scale;
+  private final float scale, dropout;
+  private final long seed;
 
-  private Attention(Tensor q, Tensor k, Tensor v, Tensor mask, Tensor out, Tensor lse, float scale) {
+  private Attention(Tensor q, Tensor k, Tensor v, Tensor mask, Tensor out, Tensor lse, float scale, float dropout,
+      long seed) {
     super(q, k, v);
     this.q = q;
     this.k = k;
@@ -24,13 +28,22 @@ public final class Attention extends Node {
     this.out = out;
     this.lse = lse;
     this.scale = scale;
+    this.dropout = dropout;
+    this.seed = seed;
   }
 
   /**
    * @param keyMask [batch, seqK] with 1 where a key may be attended to and 0 for padding, or null
    * @param scale usually 1/√dim
+   * @param dropout rate of dropout on the probabilities, in [0, 1); 0 for none
+   * @param generator where the dropout mask's seed comes from; may be null when dropout is 0
    */
-  public static Tensor apply(Tensor q, Tensor k, Tensor v, Tensor keyMask, float scale) {
+  public static Tensor apply(Tensor q, Tensor k, Tensor v, Tensor keyMask, float scale, float dropout,
+      Generator generator) {
+    if (!(dropout >= 0f && dropout < 1f)) {
+      throw new IllegalArgumentException("attention: dropout rate must be in [0, 1), got " + dropout);
+    }
+    if (dropout > 0f && generator == null) throw new IllegalArgumentException("attention: dropout needs a Generator");
     Checks.sameDevice("attention", q, k, v, keyMask);
     int[] qs = q.shape(), ks = k.shape(), vs = v.shape();
     if (qs.length != 4 || ks.length != 4 || vs.length != 4) {
@@ -47,9 +60,10 @@ public final class Attention extends Node {
     Tensor dm = keyMask == null ? null : Checks.dense(keyMask);
     Tensor o = Checks.newContiguous(dq, qs);
     Tensor lse = Checks.newContiguous(dq, new int[] {batch, heads, seqQ});
+    long seed = dropout > 0f ? generator.nextSeed() : 0L;
     dq.backend().attention(dq.storage(), dk.storage(), dv.storage(), dm == null ? null : dm.storage(), o.storage(),
-        lse.storage(), batch, heads, seqQ, seqK, dim, scale);
-    return Node.recording(dq, dk, dv) ? new Attention(dq, dk, dv, dm, o, lse, scale).attach(o) : o;
+        lse.storage(), batch, heads, seqQ, seqK, dim, scale, dropout, seed);
+    return Node.recording(dq, dk, dv) ? new Attention(dq, dk, dv, dm, o, lse, scale, dropout, seed).attach(o) : o;
   }
 
   @Override
@@ -60,7 +74,7 @@ public final class Attention extends Node {
     Tensor gq = Checks.newContiguous(q, qs), gk = Checks.newContiguous(q, ks), gv = Checks.newContiguous(q, ks);
     q.backend().attentionBackward(q.storage(), k.storage(), v.storage(), mask == null ? null : mask.storage(),
         out.storage(), lse.storage(), go.storage(), gq.storage(), gk.storage(), gv.storage(),
-        qs[0], qs[1], qs[2], ks[2], qs[3], scale);
+        qs[0], qs[1], qs[2], ks[2], qs[3], scale, dropout, seed);
     return new Tensor[] {gq, gk, gv};
   }
 

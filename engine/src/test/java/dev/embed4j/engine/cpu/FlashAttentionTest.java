@@ -45,21 +45,49 @@ class FlashAttentionTest {
     float[] gOut = gaussian(rnd, batch * heads * seqQ * dim);
     float[] mask = mask(rnd, maskKind, batch, seqK);
 
-    float[] out = new float[q.length], lse = new float[batch * heads * seqQ];
-    float[] refOut = new float[q.length], refLse = new float[lse.length];
-    FlashAttention.forward(q, k, v, mask, out, lse, batch, heads, seqQ, seqK, dim, scale);
-    AttentionReference.forward(q, k, v, mask, refOut, refLse, batch, heads, seqQ, seqK, dim, scale);
-    assertClose("out", refOut, out);
-    assertClose("lse", refLse, lse);
+    for (float dropout : new float[] {0f, 0.3f}) {
+      long seed = 12345L + seqQ;
+      String tag = dropout == 0f ? "" : " (dropout " + dropout + ")";
+      float[] out = new float[q.length], lse = new float[batch * heads * seqQ];
+      float[] refOut = new float[q.length], refLse = new float[lse.length];
+      FlashAttention.forward(q, k, v, mask, out, lse, batch, heads, seqQ, seqK, dim, scale, dropout, seed);
+      AttentionReference.forward(q, k, v, mask, refOut, refLse, batch, heads, seqQ, seqK, dim, scale, dropout, seed);
+      assertClose("out" + tag, refOut, out);
+      assertClose("lse" + tag, refLse, lse);
 
-    // Garbage in the outputs proves the kernel writes (not accumulates) them.
-    float[] gq = filled(q.length), gk = filled(k.length), gv = filled(v.length);
-    float[] rq = new float[q.length], rk = new float[k.length], rv = new float[v.length];
-    FlashAttention.backward(q, k, v, mask, out, lse, gOut, gq, gk, gv, batch, heads, seqQ, seqK, dim, scale);
-    AttentionReference.backward(q, k, v, mask, gOut, rq, rk, rv, batch, heads, seqQ, seqK, dim, scale);
-    assertClose("gq", rq, gq);
-    assertClose("gk", rk, gk);
-    assertClose("gv", rv, gv);
+      // Garbage in the outputs proves the kernel writes (not accumulates) them.
+      float[] gq = filled(q.length), gk = filled(k.length), gv = filled(v.length);
+      float[] rq = new float[q.length], rk = new float[k.length], rv = new float[v.length];
+      FlashAttention.backward(q, k, v, mask, out, lse, gOut, gq, gk, gv, batch, heads, seqQ, seqK, dim, scale, dropout,
+          seed);
+      AttentionReference.backward(q, k, v, mask, gOut, rq, rk, rv, batch, heads, seqQ, seqK, dim, scale, dropout, seed);
+      assertClose("gq" + tag, rq, gq);
+      assertClose("gk" + tag, rk, gk);
+      assertClose("gv" + tag, rv, gv);
+    }
+  }
+
+  /**
+   * Dropout at rate 0.25 on a uniform softmax (all scores equal, V = 1): each output is (kept keys)/seqK
+   * times 4/3, so its mean over many rows is 1 and about a quarter of the probabilities are dropped.
+   */
+  @Test
+  void dropoutKeepsTheExpectedShare() {
+    int heads = 4, seqQ = 64, seqK = 128, dim = 1;
+    float[] q = new float[heads * seqQ], k = new float[heads * seqK], v = new float[heads * seqK];
+    Arrays.fill(v, 1f);
+    float[] out = new float[q.length], lse = new float[q.length];
+    FlashAttention.forward(q, k, v, null, out, lse, 1, heads, seqQ, seqK, dim, 1f, 0.25f, 42L);
+    double mean = 0;
+    for (float o : out) {
+      double kept = o * 0.75 * seqK; // the number of kept keys in this row
+      assertEquals(Math.rint(kept), kept, 1e-3, "a row's output is a whole number of kept keys");
+      mean += o / out.length;
+    }
+    assertEquals(1.0, mean, 0.01, "mean output under inverted dropout");
+    float[] again = new float[out.length];
+    FlashAttention.forward(q, k, v, null, again, lse, 1, heads, seqQ, seqK, dim, 1f, 0.25f, 43L);
+    assertTrue(!Arrays.equals(out, again), "another seed draws another mask");
   }
 
   @Test

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.embed4j.engine.Functional;
+import dev.embed4j.engine.Generator;
 import dev.embed4j.engine.ShapeException;
 import dev.embed4j.engine.Tensor;
 import java.util.Random;
@@ -17,24 +18,32 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * The attention op through the autograd (forward and the backend's fused backward) against float64 central
- * differences of an independent double-precision attention, for loss = Σ w ∘ attention(q, k, v).
+ * differences of an independent double-precision attention, for loss = Σ w ∘ attention(q, k, v), without
+ * and with dropout on the probabilities (a fixed generator seed makes the dropped function smooth).
  */
 class AttentionGradientTest {
   private static final double H = 1e-6;
 
-  /** batch, heads, seqQ, seqK, dim, mask pattern ("" none; per batch: a = all keys, p = padded, n = none). */
+  /**
+   * batch, heads, seqQ, seqK, dim, mask pattern ("" none; per batch: a = all keys, p = padded, n = none),
+   * dropout rate.
+   */
   static Stream<Arguments> shapes() {
     return Stream.of(
-        Arguments.of(1, 1, 1, 1, 1, ""),
-        Arguments.of(1, 2, 3, 4, 5, ""),
-        Arguments.of(2, 2, 5, 3, 4, "ap"),
-        Arguments.of(2, 1, 4, 6, 3, "np"),
-        Arguments.of(1, 1, 35, 5, 2, "p"));
+        Arguments.of(1, 1, 1, 1, 1, "", 0f),
+        Arguments.of(1, 2, 3, 4, 5, "", 0f),
+        Arguments.of(2, 2, 5, 3, 4, "ap", 0f),
+        Arguments.of(2, 1, 4, 6, 3, "np", 0f),
+        Arguments.of(1, 1, 35, 5, 2, "p", 0f),
+        Arguments.of(1, 2, 3, 4, 5, "", 0.3f),
+        Arguments.of(2, 2, 5, 7, 4, "ap", 0.5f),
+        Arguments.of(1, 1, 35, 5, 2, "p", 0.1f));
   }
 
-  @ParameterizedTest(name = "[{0},{1},{2}x{3},{4}] mask \"{5}\"")
+  @ParameterizedTest(name = "[{0},{1},{2}x{3},{4}] mask \"{5}\" dropout {6}")
   @MethodSource("shapes")
-  void gradientsMatchCentralDifferences(int batch, int heads, int seqQ, int seqK, int dim, String maskKind) {
+  void gradientsMatchCentralDifferences(int batch, int heads, int seqQ, int seqK, int dim, String maskKind,
+      float dropout) {
     Random rnd = new Random(1000L * seqQ + 100L * seqK + dim);
     float[] q = gaussian(rnd, batch * heads * seqQ * dim);
     float[] k = gaussian(rnd, batch * heads * seqK * dim);
@@ -48,18 +57,19 @@ class AttentionGradientTest {
     Tensor tk = Tensor.of(k, kShape).requiresGrad(true);
     Tensor tv = Tensor.of(v, kShape).requiresGrad(true);
     Tensor tm = mask == null ? null : Tensor.of(mask, batch, seqK);
-    Tensor out = Functional.attention(tq, tk, tv, tm, scale);
+    Tensor out = Attention.apply(tq, tk, tv, tm, scale, dropout, new Generator(77));
     out.mul(Tensor.of(w, qShape)).sum().backward();
+    long seed = new Generator(77).nextSeed(); // the seed the op drew
 
     double[][] x = {toDouble(q), toDouble(k), toDouble(v)};
     Loss loss = () -> {
-      double[] o = attention(x[0], x[1], x[2], mask, batch, heads, seqQ, seqK, dim, scale);
+      double[] o = attention(x[0], x[1], x[2], mask, batch, heads, seqQ, seqK, dim, scale, dropout, seed);
       double s = 0;
       for (int i = 0; i < o.length; i++) s += w[i] * o[i];
       return s;
     };
     // The forward value itself, against the double implementation.
-    double[] want = attention(x[0], x[1], x[2], mask, batch, heads, seqQ, seqK, dim, scale);
+    double[] want = attention(x[0], x[1], x[2], mask, batch, heads, seqQ, seqK, dim, scale, dropout, seed);
     float[] got = out.toFloatArray();
     for (int i = 0; i < want.length; i++) assertEquals(want[i], got[i], 1e-5 * (1 + Math.abs(want[i])), "out[" + i + "]");
 
@@ -96,6 +106,17 @@ class AttentionGradientTest {
   }
 
   @Test
+  void dropoutRatesOutsideZeroToOneAreRefused() {
+    Tensor q = Tensor.zeros(1, 1, 2, 3);
+    for (float bad : new float[] {-0.1f, 1f, Float.NaN}) {
+      IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+          () -> Attention.apply(q, q, q, null, 1f, bad, new Generator(1)));
+      assertTrue(e.getMessage().contains("dropout"), e.getMessage());
+    }
+    assertThrows(IllegalArgumentException.class, () -> Attention.apply(q, q, q, null, 1f, 0.1f, null));
+  }
+
+  @Test
   void shapeErrorsNameTheShapes() {
     Tensor q = Tensor.zeros(2, 3, 5, 4), k = Tensor.zeros(2, 3, 7, 4), v = Tensor.zeros(2, 3, 7, 4);
     assertMessage(() -> Functional.attention(Tensor.zeros(2, 5, 4), k, v, null), "[2, 5, 4]", "[batch, heads, seq, dim]");
@@ -118,9 +139,12 @@ class AttentionGradientTest {
     double value();
   }
 
-  /** Plain double attention; rows whose keys are all padding give 0, as the op defines. */
+  /**
+   * Plain double attention; rows whose keys are all padding give 0, as the op defines. Dropout keeps
+   * probability (i, j) of pair p, times 1/(1 − rate), when Generator.uniform(seed, (p·seqQ + i)·seqK + j) ≥ rate.
+   */
   private static double[] attention(double[] q, double[] k, double[] v, float[] mask, int batch, int heads,
-      int seqQ, int seqK, int dim, double scale) {
+      int seqQ, int seqK, int dim, double scale, float dropout, long seed) {
     double[] out = new double[batch * heads * seqQ * dim];
     double[] p = new double[seqK];
     for (int b = 0; b < batch; b++) {
@@ -142,7 +166,11 @@ class AttentionGradientTest {
           double sum = 0;
           for (int j = 0; j < seqK; j++) sum += p[j] = Math.exp(p[j] - max);
           for (int j = 0; j < seqK; j++) {
-            for (int d = 0; d < dim; d++) out[(pair * seqQ + i) * dim + d] += p[j] / sum * v[(pair * seqK + j) * dim + d];
+            long index = ((long) pair * seqQ + i) * seqK + j;
+            double z = dropout == 0f ? 1 : Generator.uniform(seed, index) >= dropout ? 1 / (1.0 - dropout) : 0;
+            for (int d = 0; d < dim; d++) {
+              out[(pair * seqQ + i) * dim + d] += p[j] / sum * z * v[(pair * seqK + j) * dim + d];
+            }
           }
         }
       }

@@ -27,7 +27,8 @@ import java.util.Random;
  * projection is one GEMM; query, key and value are one GEMM against their concatenated weights.
  *
  * <p>Forward passes only read the parameters, so any number of threads may run them at once. Dropout on
- * attention probabilities is not applied (the fused attention op has no dropout); hidden-state dropout is.
+ * attention probabilities (attention_probs_dropout_prob, inside the fused attention op) and on hidden states
+ * (hidden_dropout_prob) are applied in training mode, as Hugging Face BERT applies them.
  */
 public final class BertModel {
   private final BertConfig config;
@@ -177,7 +178,9 @@ public final class BertModel {
     Tensor q = qkv.slice(0, 0, 1).reshape(b, heads, s, d);
     Tensor k = qkv.slice(0, 1, 2).reshape(b, heads, s, d);
     Tensor v = qkv.slice(0, 2, 3).reshape(b, heads, s, d);
-    Tensor ctx = Functional.attention(q, k, v, mask).permute(0, 2, 1, 3).reshape(b * s, h);
+    Tensor ctx = (training && config.attentionDropout() > 0f
+        ? Functional.attention(q, k, v, mask, config.attentionDropout(), requireGenerator(gen))
+        : Functional.attention(q, k, v, mask)).permute(0, 2, 1, 3).reshape(b * s, h);
     Tensor attn = linear(ctx, p + "attention.output.dense");
     x = Functional.layerNorm(dropout(attn, training, gen).add(x), p(p + "attention.output.LayerNorm.weight"),
         p(p + "attention.output.LayerNorm.bias"), config.layerNormEps());
@@ -204,7 +207,11 @@ public final class BertModel {
 
   private Tensor dropout(Tensor x, boolean training, Generator gen) {
     if (!training || config.hiddenDropout() == 0f) return x;
+    return Functional.dropout(x, config.hiddenDropout(), requireGenerator(gen));
+  }
+
+  private static Generator requireGenerator(Generator gen) {
     if (gen == null) throw new IllegalArgumentException("training mode needs a Generator for dropout");
-    return Functional.dropout(x, config.hiddenDropout(), gen);
+    return gen;
   }
 }
