@@ -1,14 +1,19 @@
 package dev.embed4j.cuda;
 
+import static org.bytedeco.cuda.global.cublas.CUBLAS_COMPUTE_32F_FAST_16BF;
 import static org.bytedeco.cuda.global.cublas.CUBLAS_DEFAULT_MATH;
+import static org.bytedeco.cuda.global.cublas.CUBLAS_GEMM_DEFAULT;
 import static org.bytedeco.cuda.global.cublas.CUBLAS_OP_N;
 import static org.bytedeco.cuda.global.cublas.CUBLAS_OP_T;
 import static org.bytedeco.cuda.global.cublas.CUBLAS_TF32_TENSOR_OP_MATH;
 import static org.bytedeco.cuda.global.cublas.cublasCreate_v2;
+import static org.bytedeco.cuda.global.cublas.cublasGemmEx;
+import static org.bytedeco.cuda.global.cublas.cublasGemmStridedBatchedEx;
 import static org.bytedeco.cuda.global.cublas.cublasSetMathMode;
 import static org.bytedeco.cuda.global.cublas.cublasSetStream_v2;
 import static org.bytedeco.cuda.global.cublas.cublasSgemmStridedBatched;
 import static org.bytedeco.cuda.global.cublas.cublasSgemm_v2;
+import static org.bytedeco.cuda.global.cudart.CUDA_R_32F;
 
 import org.bytedeco.cuda.cublas.cublasContext;
 import org.bytedeco.cuda.cudart.CUstream_st;
@@ -37,6 +42,11 @@ import org.bytedeco.javacpp.FloatPointer;
  * batch stride of 0 reuses an operand. When B is shared (stride 0), A is not transposed and the A and C
  * problems are stacked back to back, the batch is really one tall GEMM (batch·m rows), which is what a
  * linear layer over [batch, seq, in] is, and cuBLAS is faster on that than on many small problems.
+ *
+ * <p>Precision: FP32 and TF32 are the Sgemm calls under the handle's math mode; BF16 is the same call
+ * shape through {@code cublasGemmEx} / {@code cublasGemmStridedBatchedEx} with float32 operands and
+ * result and {@code CUBLAS_COMPUTE_32F_FAST_16BF}, which lets cuBLAS round the operands to bfloat16 for
+ * the tensor cores and accumulate in float32.
  */
 final class CublasGemm {
   /** The arguments of one column-major cuBLAS call (operand 1 is the engine's B, operand 2 its A). */
@@ -57,6 +67,7 @@ final class CublasGemm {
   }
 
   void setPrecision(MatmulPrecision p) {
+    // BF16 goes through the Ex calls, whose compute type says it all; the handle keeps default math then
     int mode = p == MatmulPrecision.TF32 ? CUBLAS_TF32_TENSOR_OP_MATH : CUBLAS_DEFAULT_MATH;
     CudaStatus.cublas(cublasSetMathMode(handle, mode), "cublasSetMathMode(" + p + ")");
     precision = p;
@@ -94,6 +105,10 @@ final class CublasGemm {
     }
     Call call = map(transA, transB, m, n, k, lda, ldb, ldc);
     FloatPointer p1 = DevicePointer.floats(b), p2 = DevicePointer.floats(a), pc = DevicePointer.floats(c);
+    if (precision == MatmulPrecision.BF16) {
+      gemmBf16(call, batch, a, strideA, b, strideB, c, strideC);
+      return;
+    }
     if (batch == 1) {
       CudaStatus.cublas(cublasSgemm_v2(handle, call.op1(), call.op2(), call.m(), call.n(), call.k(), alpha,
           p1, call.ld1(), p2, call.ld2(), beta, pc, call.ldc()), describe("cublasSgemm_v2", call, 1));
@@ -108,6 +123,23 @@ final class CublasGemm {
       CudaStatus.cublas(cublasSgemmStridedBatched(handle, call.op1(), call.op2(), call.m(), call.n(), call.k(),
           alpha, p1, call.ld1(), strideB, p2, call.ld2(), strideA, beta, pc, call.ldc(), strideC, batch),
           describe("cublasSgemmStridedBatched", call, batch));
+    }
+  }
+
+  /** {@link #gemm} for {@link MatmulPrecision#BF16}: the same problems through the Ex calls. */
+  private void gemmBf16(Call call, int batch, long a, long strideA, long b, long strideB, long c, long strideC) {
+    if (batch == 1 || strideC == 0) {
+      for (int i = 0; i < batch; i++) {
+        CudaStatus.cublas(cublasGemmEx(handle, call.op1(), call.op2(), call.m(), call.n(), call.k(), alpha,
+            DevicePointer.floats(b + 4 * i * strideB), CUDA_R_32F, call.ld1(), DevicePointer.floats(a + 4 * i * strideA),
+            CUDA_R_32F, call.ld2(), beta, DevicePointer.floats(c), CUDA_R_32F, call.ldc(), CUBLAS_COMPUTE_32F_FAST_16BF,
+            CUBLAS_GEMM_DEFAULT), describe("cublasGemmEx", call, 1));
+      }
+    } else {
+      CudaStatus.cublas(cublasGemmStridedBatchedEx(handle, call.op1(), call.op2(), call.m(), call.n(), call.k(), alpha,
+          DevicePointer.floats(b), CUDA_R_32F, call.ld1(), strideB, DevicePointer.floats(a), CUDA_R_32F, call.ld2(),
+          strideA, beta, DevicePointer.floats(c), CUDA_R_32F, call.ldc(), strideC, batch, CUBLAS_COMPUTE_32F_FAST_16BF,
+          CUBLAS_GEMM_DEFAULT), describe("cublasGemmStridedBatchedEx", call, batch));
     }
   }
 

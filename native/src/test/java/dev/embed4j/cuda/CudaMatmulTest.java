@@ -72,12 +72,20 @@ class CudaMatmulTest {
   }
 
   @Test
-  void tf32IsCloseAndFp32IsRestored() {
+  void reducedPrecisionsAreCloseAndFp32IsRestored() {
     CudaBackend b = CudaBackendProvider.backend(0);
     try {
       b.setMatmulPrecision(MatmulPrecision.TF32);
       compare("tf32 256x384x200", 2e-2, 2e-2, d -> List.of(
           Tensor.uniform(1, -1, 1, 256, 384).to(d).matmul(Tensor.uniform(2, -1, 1, 384, 200).to(d))));
+    } finally {
+      b.setMatmulPrecision(MatmulPrecision.FP32);
+    }
+    try {
+      b.setMatmulPrecision(MatmulPrecision.BF16);
+      compare("bf16 256x384x200, one and batched", 2e-1, 3e-2, d -> List.of(
+          Tensor.uniform(1, -1, 1, 256, 384).to(d).matmul(Tensor.uniform(2, -1, 1, 384, 200).to(d)),
+          Tensor.uniform(3, -1, 1, 3, 40, 64).to(d).matmul(Tensor.uniform(4, -1, 1, 3, 64, 50).to(d))));
     } finally {
       b.setMatmulPrecision(MatmulPrecision.FP32);
     }

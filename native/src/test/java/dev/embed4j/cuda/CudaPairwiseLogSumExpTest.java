@@ -22,7 +22,7 @@ import org.junit.jupiter.api.Test;
  * The chunked pairwise log-sum-exp of the CUDA backend (forward, backward, and the rows-only forward with
  * its gradient) against the CPU kernel, which has its own tests against the float64 twin: awkward sizes,
  * n ≠ m, every mask form, one and several chunks, scale 20 and scale 100 with unit rows (scores near
- * ±scale), in FP32 (tight) and TF32 (tensor cores, loose). Then the two ranking losses end to end. Needs
+ * ±scale), in FP32 (tight), TF32 and BF16 (tensor cores, loose). Then the two ranking losses end to end. Needs
  * a CUDA device.
  */
 class CudaPairwiseLogSumExpTest {
@@ -91,6 +91,11 @@ class CudaPairwiseLogSumExpTest {
   @Test
   void tf32MatchesTheCpuKernelLoosely() {
     run(MatmulPrecision.TF32, 1e-3, 1e-2);
+  }
+
+  @Test
+  void bf16MatchesTheCpuKernelLoosely() {
+    run(MatmulPrecision.BF16, 5e-3, 5e-2);
   }
 
   /** atolPerScale: absolute tolerance per unit of scale (the scores' size). */

@@ -53,7 +53,8 @@ public final class GpuBenchmarks {
     List<Row> rows = new ArrayList<>();
     for (MatmulPrecision p : MatmulPrecision.values()) {
       gpu.setMatmulPrecision(p);
-      rows.add(new Row("cublasSgemm 8192³, " + p, sgemmTflops(gpu, 8192), "TFLOP/s", p == MatmulPrecision.FP32 ? 51.6 : 402));
+      rows.add(new Row("cuBLAS GEMM 8192³ on float32 tensors, " + p, sgemmTflops(gpu, 8192), "TFLOP/s",
+          pick(p, 51.6, 402, 772)));
     }
     BertConfig c = BertConfig.miniLmL6();
     BertModel model = BertModel.randomInit(c, 1).to(GPU);
@@ -65,20 +66,19 @@ public final class GpuBenchmarks {
     // the contrastive losses on given embeddings (issue 7): PyTorch 2.11's naive form, from the issue
     for (MatmulPrecision p : MatmulPrecision.values()) {
       gpu.setMatmulPrecision(p);
-      boolean fp32 = p == MatmulPrecision.FP32;
-      rows.add(lossRow(gpu, "MNSRL", 65_536, p, fp32 ? 391 : 235, fp32 ? "+65.7 GB" : ""));
-      rows.add(lossRow(gpu, "MNRL", 65_536, p, fp32 ? 269 : 113, fp32 ? "+49.3 GB" : ""));
-      rows.add(lossRow(gpu, "MNSRL", 8_192, p, fp32 ? 6.5 : 4.1, fp32 ? "+1.0 GB" : ""));
+      rows.add(lossRow(gpu, "MNSRL", 65_536, p, pick(p, 391, 235, 143), pick(p, "+65.7 GB", "", "+32.9 GB")));
+      rows.add(lossRow(gpu, "MNRL", 65_536, p, pick(p, 269, 113, 52), pick(p, "+49.3 GB", "", "+24.7 GB")));
+      rows.add(lossRow(gpu, "MNSRL", 8_192, p, pick(p, 6.5, 4.1, 2.8), pick(p, "+1.0 GB", "", "")));
     }
     gpu.setMatmulPrecision(MatmulPrecision.TF32);
     LossBenchmark.Result huge = LossBenchmark.run(gpu, "MNSRL", 1 << 20, 384, 0, 1);
     rows.add(new Row("MNSRL fwd+bwd, B=1,048,576, d=384, TF32", huge.millis(), "ms", Double.NaN,
         String.format(Locale.ROOT, "+%.0f MiB", huge.extraMiB())));
-    // a whole training step (issue 7): PyTorch 1,932 pairs/s FP32, 3,864 TF32
+    // a whole training step (issue 7): PyTorch 1,932 pairs/s FP32, 3,864 TF32, 5,001 BF16 autocast
     for (MatmulPrecision p : MatmulPrecision.values()) {
       gpu.setMatmulPrecision(p);
       rows.add(new Row("train step MiniLM-L6 shape, 256 pairs × 128 tokens, MNSRL + AdamW, " + p,
-          TrainingStepBenchmark.pairsPerSecond(p, 256, 128, 2, 5), "pairs/s", p == MatmulPrecision.FP32 ? 1932 : 3864));
+          TrainingStepBenchmark.pairsPerSecond(p, 256, 128, 2, 5), "pairs/s", pick(p, 1932, 3864, 5001)));
     }
     gpu.setMatmulPrecision(MatmulPrecision.FP32);
     System.out.println("device memory after the runs: " + gpu.memoryStats());
@@ -95,6 +95,23 @@ public final class GpuBenchmarks {
     System.out.println();
     System.out.println("goals (issue 7): MNSRL at B = 65,536, d = 384 within 50 ms in TF32 and under 1 GB extra; "
         + "B = 1,048,576 runs; at least 5,000 training pairs/s");
+  }
+
+  /** The PyTorch figure for a precision (its BF16 is autocast / bfloat16 tensors, ours bfloat16 products). */
+  private static double pick(MatmulPrecision p, double fp32, double tf32, double bf16) {
+    return switch (p) {
+      case FP32 -> fp32;
+      case TF32 -> tf32;
+      case BF16 -> bf16;
+    };
+  }
+
+  private static String pick(MatmulPrecision p, String fp32, String tf32, String bf16) {
+    return switch (p) {
+      case FP32 -> fp32;
+      case TF32 -> tf32;
+      case BF16 -> bf16;
+    };
   }
 
   private static Row lossRow(CudaBackend gpu, String loss, int batch, MatmulPrecision p, double torchMs,

@@ -34,8 +34,9 @@ final class DemoCommand {
         --device D           cpu (default), cuda or cuda:N: where the model trains and is evaluated; cuda
                              needs the embed4j-native module on the class path, which ./embed4j adds when
                              it sees --device cuda
-        --precision P        matrix products on a CUDA device: fp32 (default; float32 throughout) or tf32
+        --precision P        matrix products on a CUDA device: fp32 (default; float32 throughout), tf32
                              (tensor cores round the inputs to 10-bit mantissas: faster, ~1e-3 relative error)
+                             or bf16 (8-bit mantissas, float32 accumulation and master weights: fastest)
       """;
 
   static int run(String[] args, PrintStream out) throws IOException {

@@ -14,7 +14,7 @@ import java.util.Locale;
  * created. {@link #open} therefore sets it before anything touches the device; a backend opened earlier in
  * the same process keeps the precision it was created with.
  *
- * @param precision fp32, tf32, or null for the backend's default (fp32 unless the property says otherwise)
+ * @param precision fp32, tf32, bf16, or null for the backend's default (fp32 unless the property says otherwise)
  */
 record DeviceOptions(Device device, String precision) {
   static final String PRECISION_PROPERTY = "embed4j.cuda.matmul";
@@ -28,11 +28,11 @@ record DeviceOptions(Device device, String precision) {
     }
   }
 
-  /** {@code --precision}'s value, lower-cased: fp32 or tf32. */
+  /** {@code --precision}'s value, lower-cased: fp32, tf32 or bf16. */
   static String precision(String option, String text) {
     String p = text.trim().toLowerCase(Locale.ROOT);
-    if (!p.equals("fp32") && !p.equals("tf32")) {
-      throw new Main.UsageException(option + " needs fp32 or tf32, got '" + text + "'");
+    if (!p.equals("fp32") && !p.equals("tf32") && !p.equals("bf16")) {
+      throw new Main.UsageException(option + " needs fp32, tf32 or bf16, got '" + text + "'");
     }
     return p;
   }
@@ -49,8 +49,8 @@ record DeviceOptions(Device device, String precision) {
    */
   Device open() {
     boolean cuda = device.kind().equals("cuda");
-    if ("tf32".equals(precision) && !cuda) {
-      throw new Main.UsageException("precision tf32 is for CUDA devices, and the device is " + device
+    if (precision != null && !precision.equals("fp32") && !cuda) {
+      throw new Main.UsageException("precision " + precision + " is for CUDA devices, and the device is " + device
           + "; ask for --device cuda, or leave the precision out");
     }
     if (cuda && precision != null) System.setProperty(PRECISION_PROPERTY, precision);

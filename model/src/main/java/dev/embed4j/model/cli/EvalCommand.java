@@ -36,7 +36,7 @@ final class EvalCommand {
         --query-prompt P   prompt for retrieval queries (e.g. "query: ")
         --device D         cpu (default), cuda or cuda:N; cuda needs the embed4j-native module on the
                            class path, which ./embed4j adds when it sees --device cuda
-        --precision P      matrix products on a CUDA device: fp32 (default) or tf32
+        --precision P      matrix products on a CUDA device: fp32 (default), tf32 or bf16
       """;
 
   static int run(String[] args, PrintStream out) throws IOException {

@@ -93,8 +93,9 @@ public final class Main {
           --batch-size N     texts per forward pass (default 32)
           --device D         cpu (default), cuda or cuda:N; cuda needs the embed4j-native module on the
                              class path, which ./embed4j adds when it sees --device cuda
-          --precision P      matrix products on a CUDA device: fp32 (default; float32 throughout) or tf32
+          --precision P      matrix products on a CUDA device: fp32 (default; float32 throughout), tf32
                              (tensor cores round the inputs to 10-bit mantissas: faster, ~1e-3 relative error)
+                             or bf16 (8-bit mantissas, float32 accumulation: fastest)
           --help             this message
         """;
 

@@ -46,8 +46,10 @@ final class TrainCommand {
                          AdamW's moments all live there; checkpoints are written from it and read back
                          to it. cuda needs the embed4j-native module on the class path, which ./embed4j
                          adds when it sees --device cuda (or device: cuda in CONFIG)
-        --precision P    override precision, for CUDA: fp32 (default; float32 throughout) or tf32 (tensor
-                         cores round matrix inputs to 10-bit mantissas: faster, ~1e-3 relative error)
+        --precision P    override precision, for CUDA: fp32 (default; float32 throughout), tf32 (tensor
+                         cores round matrix inputs to 10-bit mantissas: faster, ~1e-3 relative error) or
+                         bf16 (mixed precision: 8-bit mantissas in the products, float32 accumulation,
+                         float32 weights, activations and gradients)
       """;
 
   static int run(String[] args, PrintStream out) throws IOException {

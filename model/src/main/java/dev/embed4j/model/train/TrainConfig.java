@@ -48,7 +48,7 @@ import java.util.Set;
  * checkpoint_every: 500
  * max_seq_length: 128
  * device: cpu                    # or cuda, cuda:N (needs the embed4j-native module on the class path)
- * precision: fp32                # matrix products on a CUDA device: fp32 or tf32
+ * precision: fp32                # matrix products on a CUDA device: fp32, tf32 or bf16
  * </pre>
  * A wrong or unknown key gets an exception naming the file, the key and what was expected.
  */
@@ -69,7 +69,7 @@ public final class TrainConfig {
   public long seed = 42;
   public boolean noDuplicates = true;
   public Device device = Device.CPU;
-  /** fp32 or tf32 for a CUDA device's matrix products; null leaves the backend's default (fp32). */
+  /** fp32, tf32 or bf16 for a CUDA device's matrix products; null leaves the backend's default (fp32). */
   public String precision;
 
   /** Thrown for a config that does not describe a run; the message names the file and the key. */
@@ -133,8 +133,8 @@ public final class TrainConfig {
     }
     if (root.has("precision")) {
       String p = text(root, "precision", where).trim().toLowerCase(Locale.ROOT);
-      if (!p.equals("fp32") && !p.equals("tf32")) {
-        throw new ConfigException(where + ": 'precision' must be fp32 or tf32, got '" + root.get("precision").textValue() + "'");
+      if (!p.equals("fp32") && !p.equals("tf32") && !p.equals("bf16")) {
+        throw new ConfigException(where + ": 'precision' must be fp32, tf32 or bf16, got '" + root.get("precision").textValue() + "'");
       }
       c.precision = p;
     }

@@ -41,6 +41,7 @@ class DeviceOptionsTest {
     assertEquals(Device.cuda(0), DeviceOptions.device("--device", "CUDA"));
     assertEquals(Device.CPU, DeviceOptions.device("--device", "cpu"));
     assertEquals("tf32", DeviceOptions.precision("--precision", "TF32"));
+    assertEquals("bf16", DeviceOptions.precision("--precision", " bf16"));
     for (String bad : List.of("cuda:first", "cuda:-1", "", "cuda:1:2")) {
       var e = assertThrows(Main.UsageException.class, () -> DeviceOptions.device("--device", bad));
       assertTrue(e.getMessage().startsWith("--device needs cpu, cuda or cuda:N, got '" + bad + "'"), e.getMessage());
@@ -56,7 +57,7 @@ class DeviceOptionsTest {
         new String[] {"train", "x.yaml", "--precision", "fp16"})) {
       Run r = main(args);
       assertEquals(2, r.status, args[0] + ": " + r.err);
-      assertTrue(r.err.contains("--precision needs fp32 or tf32, got 'fp16'"), r.err);
+      assertTrue(r.err.contains("--precision needs fp32, tf32 or bf16, got 'fp16'"), r.err);
     }
     Run tf32OnCpu = main("demo", "--precision", "tf32");
     assertEquals(2, tf32OnCpu.status);
@@ -100,9 +101,9 @@ class DeviceOptionsTest {
     Files.writeString(config, "{\"datasets\": [{\"path\": \"" + data + "\", \"loss\": \"CoSENTLoss\"}], \"device\": \"cuda:one\"}");
     Run r = main("train", config.toString());
     assertTrue(r.status == 1 && r.err.contains("'device' must be cpu, cuda or cuda:N, got 'cuda:one'"), r.err);
-    Files.writeString(config, "{\"datasets\": [{\"path\": \"" + data + "\", \"loss\": \"CoSENTLoss\"}], \"precision\": \"bf16\"}");
+    Files.writeString(config, "{\"datasets\": [{\"path\": \"" + data + "\", \"loss\": \"CoSENTLoss\"}], \"precision\": \"fp16\"}");
     r = main("train", config.toString());
-    assertTrue(r.status == 1 && r.err.contains("'precision' must be fp32 or tf32, got 'bf16'"), r.err);
+    assertTrue(r.status == 1 && r.err.contains("'precision' must be fp32, tf32 or bf16, got 'fp16'"), r.err);
   }
 
   @Test
