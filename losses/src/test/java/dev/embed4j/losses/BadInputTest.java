@@ -49,6 +49,16 @@ class BadInputTest {
         "CoSENTLoss", "column 0 (sentence1)", "NaN");
   }
 
+  /** Found through a reduction on the tensor's own device, also in a view that is not contiguous. */
+  @Test
+  void infiniteEmbeddingsInAView() {
+    float[] v = new float[12];
+    v[7] = Float.NEGATIVE_INFINITY; // row 1, column 3 of [3, 4]: row 3, dimension 1 of its transpose
+    Tensor view = Tensor.of(v, 3, 4).t();
+    fails(() -> new MultipleNegativesSymmetricRankingLoss().computeLoss(List.of(Tensor.randn(1, 4, 3), view)),
+        "MultipleNegativesSymmetricRankingLoss", "column 1 (positive)", "infinite", "row 3, dimension 1");
+  }
+
   @Test
   void matryoshkaDimensionTooLarge() {
     fails(() -> new MatryoshkaLoss(new MultipleNegativesRankingLoss(), 8, 4)
