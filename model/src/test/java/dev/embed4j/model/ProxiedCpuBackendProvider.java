@@ -61,7 +61,14 @@ public final class ProxiedCpuBackendProvider implements BackendProvider {
       if (method.getName().equals("device") && method.getParameterCount() == 0) return device;
       Object[] a = args == null ? null : args.clone();
       if (a != null) {
-        for (int i = 0; i < a.length; i++) if (a[i] instanceof Storage s) a[i] = unwrap(s, device, method, i);
+        for (int i = 0; i < a.length; i++) {
+          if (a[i] instanceof Storage s) a[i] = unwrap(s, device, method, i);
+          if (a[i] instanceof Storage[] many) {
+            Storage[] cpu = new Storage[many.length];
+            for (int j = 0; j < many.length; j++) cpu[j] = unwrap(many[j], device, method, i);
+            a[i] = cpu;
+          }
+        }
       }
       Object result;
       try {

@@ -321,6 +321,42 @@ public final class CudaBackend implements Backend {
     }
   }
 
+  /**
+   * Every range's partial sums and total on the device, each total into its own slot, then one copy of
+   * all totals to the host and one synchronisation; summed on the host in the order given.
+   */
+  @Override
+  public synchronized double sumOfSquares(Storage[] xs, int[] offsets, int[] counts) {
+    bind();
+    int k = xs.length;
+    if (k == 0) return 0.0;
+    int maxGrid = 1;
+    for (int c : counts) maxGrid = (int) Math.max(maxGrid, Math.min((c + THREADS - 1L) / THREADS, 1024));
+    CachingAllocator.Block scratch = allocator.allocate(8L * maxGrid + 8L * k);
+    DoublePointer totals = new DoublePointer(k);
+    try {
+      long out = scratch.address() + 8L * maxGrid;
+      CudaStatus.runtime(cudaMemsetAsync(new DevicePointer(out), 0, 8L * k, stream), "cudaMemsetAsync(" + 8L * k + " bytes)");
+      for (int i = 0; i < k; i++) {
+        if (counts[i] == 0) continue;
+        int grid = (int) Math.min((counts[i] + THREADS - 1L) / THREADS, 1024);
+        args.begin().ptr(addr(xs[i]) + 4L * offsets[i]).i32(counts[i]).ptr(scratch.address());
+        launch(kernel("reduce.cu", "e4j_sum_squares_partial"), grid, THREADS);
+        args.begin().ptr(scratch.address()).i32(grid).ptr(out + 8L * i);
+        launch(kernel("reduce.cu", "e4j_sum_squares_final"), 1, THREADS);
+      }
+      CudaStatus.runtime(cudaMemcpyAsync(totals, new DevicePointer(out), 8L * k, cudaMemcpyDeviceToHost, stream),
+          "cudaMemcpyAsync(device to host, " + 8L * k + " bytes)");
+      CudaStatus.runtime(cudaStreamSynchronize(stream), "cudaStreamSynchronize (sumOfSquares of " + k + " ranges)");
+      double sum = 0;
+      for (int i = 0; i < k; i++) sum += totals.get(i);
+      return sum;
+    } finally {
+      totals.close();
+      allocator.free(scratch);
+    }
+  }
+
   // ---- matrix products ------------------------------------------------------------------------------------
 
   @Override

@@ -63,6 +63,25 @@ class CudaOpsTest {
     }
   }
 
+  /** Several ranges in one call (a global gradient norm) against the CPU, zero-length ranges included. */
+  @Test
+  void sumOfSquaresOfSeveralRanges() {
+    CudaBackend b = CudaBackendProvider.backend(0);
+    var cpu = dev.embed4j.engine.backend.Backends.cpu();
+    int[] sizes = {1, 0, 300_001, 384, 1536 * 384};
+    var xs = new dev.embed4j.engine.backend.Storage[sizes.length];
+    var hs = new dev.embed4j.engine.backend.Storage[sizes.length];
+    int[] offsets = {0, 2, 7, 1, 0};
+    for (int i = 0; i < sizes.length; i++) {
+      float[] x = Tensor.randn(20 + i, offsets[i] + sizes[i] + 1).toFloatArray();
+      xs[i] = b.upload(x);
+      hs[i] = cpu.upload(x);
+    }
+    double want = cpu.sumOfSquares(hs, offsets, sizes), got = b.sumOfSquares(xs, offsets, sizes);
+    assertEquals(want, got, 1e-6 * want);
+    assertEquals(0.0, b.sumOfSquares(new dev.embed4j.engine.backend.Storage[0], new int[0], new int[0]));
+  }
+
   @Test
   void unaryOpsAndTheirGradients() {
     int[] shape = {3, 37};

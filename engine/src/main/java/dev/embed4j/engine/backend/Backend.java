@@ -65,6 +65,17 @@ public interface Backend {
   /** Σ x² over {@code n} contiguous elements, accumulated in double. */
   double sumOfSquares(Storage x, int offset, int n);
 
+  /**
+   * {@link #sumOfSquares} of each of several ranges, summed in double in the order given: a global
+   * gradient norm in one call. A device backend overrides it to bring all partial sums back with a single
+   * synchronisation instead of one per tensor (about a hundred for a BERT encoder's parameters).
+   */
+  default double sumOfSquares(Storage[] xs, int[] offsets, int[] counts) {
+    double sum = 0;
+    for (int i = 0; i < xs.length; i++) sum += sumOfSquares(xs[i], offsets[i], counts[i]);
+    return sum;
+  }
+
   // ---- matrix products -------------------------------------------------------------------------------
 
   /**

@@ -1,20 +1,39 @@
 package dev.embed4j.engine.optim;
 
 import dev.embed4j.engine.Tensor;
+import dev.embed4j.engine.backend.Backend;
+import dev.embed4j.engine.backend.Storage;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /** Gradient clipping by global norm, as torch.nn.utils.clip_grad_norm_. */
 public final class GradClip {
   private GradClip() {}
 
-  /** The L2 norm of all gradients taken together (in double). */
+  /**
+   * The L2 norm of all gradients taken together (in double): one {@code sumOfSquares} call per device, so a
+   * GPU synchronises once per step rather than once per parameter.
+   */
   public static double globalNorm(List<Tensor> params) {
-    double sum = 0;
+    Map<Backend, List<Tensor>> byBackend = new LinkedHashMap<>();
     for (Tensor p : params) {
       Tensor g = p.grad();
       if (g == null) continue;
-      Tensor d = g.isContiguous() ? g : g.copy();
-      sum += d.backend().sumOfSquares(d.storage(), d.offset(), d.numel());
+      byBackend.computeIfAbsent(g.backend(), b -> new ArrayList<>()).add(g.isContiguous() ? g : g.copy());
+    }
+    double sum = 0;
+    for (var e : byBackend.entrySet()) {
+      List<Tensor> gs = e.getValue();
+      Storage[] xs = new Storage[gs.size()];
+      int[] offsets = new int[gs.size()], counts = new int[gs.size()];
+      for (int i = 0; i < xs.length; i++) {
+        xs[i] = gs.get(i).storage();
+        offsets[i] = gs.get(i).offset();
+        counts[i] = gs.get(i).numel();
+      }
+      sum += e.getKey().sumOfSquares(xs, offsets, counts);
     }
     return Math.sqrt(sum);
   }

@@ -28,6 +28,25 @@ class BackendDefaultsTest {
   }
 
   @Test
+  void sumOfSquaresOfSeveralRangesByDefaultAddsTheSingleSums() {
+    Backend b = defaultsOverCpu();
+    SplittableRandom r = new SplittableRandom(9);
+    int[] sizes = {1, 37, 1000, 5};
+    Storage[] xs = new Storage[sizes.length];
+    int[] offsets = {0, 3, 10, 1}, counts = new int[sizes.length];
+    double want = 0;
+    for (int i = 0; i < sizes.length; i++) {
+      float[] x = new float[offsets[i] + sizes[i]];
+      for (int j = 0; j < x.length; j++) x[j] = (float) (r.nextDouble() * 2 - 1);
+      xs[i] = b.upload(x);
+      counts[i] = sizes[i];
+      for (int j = offsets[i]; j < x.length; j++) want += (double) x[j] * x[j];
+    }
+    assertEquals(want, b.sumOfSquares(xs, offsets, counts), 1e-6 * want); // the CPU kernel sums float vector lanes per block
+    assertEquals(0.0, b.sumOfSquares(new Storage[0], new int[0], new int[0]));
+  }
+
+  @Test
   void sumColumnsByDefaultIsAProductWithOnesAndAgreesWithTheCpuKernel() {
     Backend b = defaultsOverCpu();
     SplittableRandom r = new SplittableRandom(4);
