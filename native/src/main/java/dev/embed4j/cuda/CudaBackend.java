@@ -727,149 +727,121 @@ public final class CudaBackend implements Backend {
     return (int) Math.max(1, Math.min(n, pairwiseChunkBytes / (4L * m)));
   }
 
-  /** The mask's start and end arrays in one device block (start at 0, end at n), or null without a mask. */
-  private CachingAllocator.Block uploadMask(int[] maskStart, int[] maskEnd, int n) {
-    if (maskStart == null) return null;
-    if (maskStart.length < n || maskEnd == null || maskEnd.length < n) {
-      throw new IllegalArgumentException("pairwiseLogSumExp: mask arrays of " + maskStart.length + " and "
-          + (maskEnd == null ? "no" : maskEnd.length) + " entries for " + n + " rows");
-    }
-    int[] both = new int[2 * n];
-    System.arraycopy(maskStart, 0, both, 0, n);
-    System.arraycopy(maskEnd, 0, both, n, n);
-    return uploadInts(both);
-  }
-
-  /** One chunk of S: rows r0 .. r0 + rows − 1 of scale·A·Bᵀ into {@code s} (rows × m, row-major). */
-  private void pairScores(long a, long b, int r0, int rows, int m, int d, float scale, long s) {
-    blas.gemm(1, false, true, rows, m, d, scale, a + 4L * r0 * d, d, 0, b, d, 0, 0f, s, m, 0);
-  }
-
-  /** The mask arguments of a pairwise kernel: start and end pointers, period, whether there is a mask. */
-  private KernelArgs maskArgs(KernelArgs k, CachingAllocator.Block mask, int n, int period) {
-    long start = mask == null ? 0 : mask.address();
-    return k.ptr(start).ptr(mask == null ? 0 : start + 4L * n).i32(period).i32(mask == null ? 0 : 1);
-  }
-
-  /**
-   * Streams S through one chunk buffer: per chunk, cuBLAS computes it (TF32 tensor cores when the matmul
-   * precision says so, FP32 otherwise) and {@code e4j_pair_row_lse} and {@code e4j_pair_col_merge} reduce
-   * it, the columns through running (max, sum) pairs; {@code e4j_pair_col_finish} ends the columns.
-   */
   @Override
   public synchronized void pairwiseLogSumExp(Storage a, Storage b, int n, int m, int d, float scale, int[] maskStart,
       int[] maskEnd, int maskPeriod, Storage rowLse, Storage colLse, Storage diag) {
     bind();
-    if (n == 0) return;
-    if (m == 0) {
-      fill(rowLse, 0, n, Float.NEGATIVE_INFINITY);
-      return;
-    }
-    int rowsPerChunk = pairwiseChunkRows(n, m);
-    CachingAllocator.Block mask = uploadMask(maskStart, maskEnd, n);
-    CachingAllocator.Block s = allocator.allocate(4L * rowsPerChunk * m);
-    CachingAllocator.Block stats = colLse == null ? null : allocator.allocate(8L * m);
-    try {
-      long pa = addr(a), pb = addr(b), pRow = addr(rowLse), pDiag = addr(diag);
-      for (int r0 = 0; r0 < n; r0 += rowsPerChunk) {
-        int rows = Math.min(rowsPerChunk, n - r0);
-        pairScores(pa, pb, r0, rows, m, d, scale, s.address());
-        maskArgs(args.begin().ptr(s.address()).i32(rows).i32(m).i32(r0), mask, n, maskPeriod)
-            .ptr(pRow).ptr(pDiag).i32(Math.min(n, m));
-        launch(kernel("pairwise.cu", "e4j_pair_row_lse"), Math.min(rows, 1 << 16), THREADS);
-        if (stats != null) {
-          maskArgs(args.begin().ptr(s.address()).i32(rows).i32(m).i32(r0), mask, n, maskPeriod)
-              .ptr(stats.address()).ptr(stats.address() + 4L * m).i32(r0 == 0 ? 1 : 0);
-          launch(kernel("pairwise.cu", "e4j_pair_col_merge"), ceilDiv(m, 32), 1, 32, 8, 0);
-        }
-      }
-      if (stats != null) {
-        args.begin().ptr(stats.address()).ptr(stats.address() + 4L * m).ptr(addr(colLse)).i32(m);
-        launch(kernel("pairwise.cu", "e4j_pair_col_finish"), blocks(m), THREADS);
-      }
-    } finally {
-      free(stats);
-      allocator.free(s);
-      free(mask);
-    }
+    PairwiseChunks.forward(pairOps, addr(a), addr(b), n, m, d, scale, maskStart, maskEnd, maskPeriod, addr(rowLse),
+        colLse == null ? 0 : addr(colLse), addr(diag), pairwiseChunkRows(n, m));
   }
 
-  /**
-   * Recomputes S chunk by chunk; {@code e4j_pair_grad} turns each chunk into G in place, and cuBLAS writes
-   * gA's rows (scale·G·B) and accumulates gB (scale·Gᵀ·A): four GEMM-sized passes with the forward, the
-   * gradient products at the same precision as the scores.
-   */
   @Override
   public synchronized void pairwiseLogSumExpBackward(Storage a, Storage b, int n, int m, int d, float scale,
       int[] maskStart, int[] maskEnd, int maskPeriod, Storage rowLse, Storage colLse, Storage gRowLse, Storage gColLse,
       Storage gDiag, Storage gA, Storage gB) {
-    pairGradient(a, b, n, m, d, scale, maskStart, maskEnd, maskPeriod, null, rowLse, gRowLse, 0f, colLse, gColLse, gDiag,
-        gA, gB);
+    bind();
+    PairwiseChunks.gradient(pairOps, addr(a), addr(b), n, m, d, scale, maskStart, maskEnd, maskPeriod, 0, addr(rowLse),
+        orZero(gRowLse), 0f, orZero(colLse), orZero(gColLse), orZero(gDiag), addr(gA), addr(gB), pairwiseChunkRows(n, m));
   }
 
-  /**
-   * Rows only, and the gradients of Σ rowLse from the same chunks: per chunk one GEMM for the scores, the
-   * row log-sum-exp, the probabilities in place, and the two gradient GEMMs; three passes in all.
-   */
+  /** Rows only with the gradients of Σ rowLse, from the same chunks: three GEMM-sized passes in all. */
   @Override
   public synchronized void pairwiseLogSumExpWithRowGradient(Storage a, Storage b, int n, int m, int d, float scale,
       int[] maskStart, int[] maskEnd, int maskPeriod, Storage rowLse, Storage diag, Storage gA, Storage gB) {
-    pairGradient(a, b, n, m, d, scale, maskStart, maskEnd, maskPeriod, diag, rowLse, null, 1f, null, null, null, gA, gB);
-  }
-
-  /**
-   * The chunked gradient of both entry points. With {@code diag} not null it is the forward too: each chunk's
-   * row log-sum-exp and diagonal are computed before its probabilities.
-   */
-  private void pairGradient(Storage a, Storage b, int n, int m, int d, float scale, int[] maskStart, int[] maskEnd,
-      int maskPeriod, Storage diag, Storage rowLse, Storage gRowLse, float rowWeight, Storage colLse, Storage gColLse,
-      Storage gDiag, Storage gA, Storage gB) {
     bind();
-    if (m > 0 && d > 0) fill(gB, 0, Math.toIntExact((long) m * d), 0f);
-    if (n == 0 || d == 0) {
-      if (d > 0) fill(gA, 0, Math.toIntExact((long) n * d), 0f);
-      if (diag != null && n > 0) {
-        if (m == 0) fill(rowLse, 0, n, Float.NEGATIVE_INFINITY);
-        else pairwiseLogSumExp(a, b, n, m, d, scale, maskStart, maskEnd, maskPeriod, rowLse, null, diag);
-      }
-      return;
-    }
-    if (m == 0) {
-      fill(gA, 0, Math.toIntExact((long) n * d), 0f);
-      if (diag != null) fill(rowLse, 0, n, Float.NEGATIVE_INFINITY);
-      return;
-    }
-    int rowsPerChunk = pairwiseChunkRows(n, m);
-    CachingAllocator.Block mask = uploadMask(maskStart, maskEnd, n);
-    CachingAllocator.Block s = allocator.allocate(4L * rowsPerChunk * m);
-    try {
-      long pa = addr(a), pb = addr(b), pgA = addr(gA), pgB = addr(gB), pRow = addr(rowLse);
-      long pgRow = gRowLse == null ? 0 : addr(gRowLse);
-      long pCol = colLse == null || gColLse == null ? 0 : addr(colLse), pgCol = pCol == 0 ? 0 : addr(gColLse);
-      long pgDiag = gDiag == null ? 0 : addr(gDiag);
-      for (int r0 = 0; r0 < n; r0 += rowsPerChunk) {
-        int rows = Math.min(rowsPerChunk, n - r0);
-        pairScores(pa, pb, r0, rows, m, d, scale, s.address());
-        if (diag != null) {
-          maskArgs(args.begin().ptr(s.address()).i32(rows).i32(m).i32(r0), mask, n, maskPeriod)
-              .ptr(pRow).ptr(addr(diag)).i32(Math.min(n, m));
-          launch(kernel("pairwise.cu", "e4j_pair_row_lse"), Math.min(rows, 1 << 16), THREADS);
-        }
-        maskArgs(args.begin().ptr(s.address()).i32(rows).i32(m).i32(r0), mask, n, maskPeriod)
-            .ptr(pRow).ptr(pgRow).f32(rowWeight).ptr(pCol).ptr(pgCol).ptr(pgDiag).i32(Math.min(n, m));
-        launch(kernel("pairwise.cu", "e4j_pair_grad"), Math.min(ceilDiv(m, THREADS), 1024), Math.min(rows, 65_535),
-            THREADS, 1, 0);
-        // gA rows r0.. = scale·G_c·B; gB += scale·G_cᵀ·A_c
-        blas.gemm(1, false, false, rows, d, m, scale, s.address(), m, 0, pb, d, 0, 0f, pgA + 4L * r0 * d, d, 0);
-        blas.gemm(1, true, false, m, d, rows, scale, s.address(), m, 0, pa + 4L * r0 * d, d, 0, 1f, pgB, d, 0);
-      }
-    } finally {
-      allocator.free(s);
-      free(mask);
-    }
+    PairwiseChunks.gradient(pairOps, addr(a), addr(b), n, m, d, scale, maskStart, maskEnd, maskPeriod, addr(diag),
+        addr(rowLse), 0, 1f, 0, 0, 0, addr(gA), addr(gB), pairwiseChunkRows(n, m));
   }
 
-  private void free(CachingAllocator.Block b) {
-    if (b != null) allocator.free(b);
+  private long orZero(Storage s) {
+    return s == null ? 0 : addr(s);
   }
+
+  /** {@link PairwiseChunks}' operations on this device: addresses in bytes, kernels of pairwise.cu. */
+  private final PairwiseChunks.Ops pairOps = new PairwiseChunks.Ops() {
+    private final java.util.Map<Long, CachingAllocator.Block> blocks = new java.util.HashMap<>();
+
+    @Override
+    public long at(long pointer, long floats) {
+      return pointer + 4 * floats;
+    }
+
+    @Override
+    public long allocate(long floats) {
+      CachingAllocator.Block blk = allocator.allocate(4 * floats);
+      blocks.put(blk.address(), blk);
+      return blk.address();
+    }
+
+    @Override
+    public void free(long pointer) {
+      allocator.free(blocks.remove(pointer));
+    }
+
+    @Override
+    public PairwiseChunks.Mask uploadMask(int[] start, int[] end, int n, int period) {
+      if (start == null) return PairwiseChunks.Mask.NONE;
+      if (start.length < n || end == null || end.length < n) {
+        throw new IllegalArgumentException("pairwiseLogSumExp: mask arrays of " + start.length + " and "
+            + (end == null ? "no" : end.length) + " entries for " + n + " rows");
+      }
+      int[] both = new int[2 * n];
+      System.arraycopy(start, 0, both, 0, n);
+      System.arraycopy(end, 0, both, n, n);
+      CachingAllocator.Block blk = uploadInts(both);
+      blocks.put(blk.address(), blk);
+      return new PairwiseChunks.Mask(blk.address(), blk.address() + 4L * n, period);
+    }
+
+    @Override
+    public void freeMask(PairwiseChunks.Mask mask) {
+      if (mask.present()) free(mask.start());
+    }
+
+    @Override
+    public void fill(long pointer, long count, float value) {
+      if (count == 0) return;
+      args.begin().ptr(pointer).i32(Math.toIntExact(count)).f32(value);
+      launch(kernel("elementwise.cu", "e4j_fill"), blocks(count), THREADS);
+    }
+
+    @Override
+    public void gemm(boolean transA, boolean transB, int m, int n, int k, float alpha, long a, int lda, long b, int ldb,
+        float beta, long c, int ldc) {
+      blas.gemm(1, transA, transB, m, n, k, alpha, a, lda, 0, b, ldb, 0, beta, c, ldc, 0);
+    }
+
+    private KernelArgs chunk(long s, int rows, int m, int row0, PairwiseChunks.Mask mask) {
+      return args.begin().ptr(s).i32(rows).i32(m).i32(row0).ptr(mask.start()).ptr(mask.end()).i32(mask.period())
+          .i32(mask.present() ? 1 : 0);
+    }
+
+    @Override
+    public void rowLse(long s, int rows, int m, int row0, PairwiseChunks.Mask mask, long rowLse, long diag, int diagCount) {
+      chunk(s, rows, m, row0, mask).ptr(rowLse).ptr(diag).i32(diagCount);
+      launch(kernel("pairwise.cu", "e4j_pair_row_lse"), Math.min(rows, 1 << 16), THREADS);
+    }
+
+    @Override
+    public void colMerge(long s, int rows, int m, int row0, PairwiseChunks.Mask mask, long colMax, long colSum,
+        boolean first) {
+      chunk(s, rows, m, row0, mask).ptr(colMax).ptr(colSum).i32(first ? 1 : 0);
+      launch(kernel("pairwise.cu", "e4j_pair_col_merge"), ceilDiv(m, 32), 1, 32, 8, 0);
+    }
+
+    @Override
+    public void colFinish(long colMax, long colSum, long colLse, int m) {
+      args.begin().ptr(colMax).ptr(colSum).ptr(colLse).i32(m);
+      launch(kernel("pairwise.cu", "e4j_pair_col_finish"), blocks(m), THREADS);
+    }
+
+    @Override
+    public void grad(long s, int rows, int m, int row0, PairwiseChunks.Mask mask, long rowLse, long gRow, float rowWeight,
+        long colLse, long gCol, long gDiag, int diagCount) {
+      chunk(s, rows, m, row0, mask).ptr(rowLse).ptr(gRow).f32(rowWeight).ptr(colLse).ptr(gCol).ptr(gDiag).i32(diagCount);
+      launch(kernel("pairwise.cu", "e4j_pair_grad"), Math.min(ceilDiv(m, THREADS), 1024), Math.min(rows, 65_535),
+          THREADS, 1, 0);
+    }
+  };
+
 }
