@@ -41,25 +41,6 @@ class CudaPairwiseLogSumExpTest {
   }
 
   /** A mask and a name for the messages. */
-  private record MaskCase(String name, int[] start, int[] end, int period) {}
-
-  private static List<MaskCase> masks(int n, int m, Random r) {
-    int[] ds = new int[n], de = new int[n], rs = new int[n], re = new int[n];
-    int period = Math.max(1, m / 3), ps[] = new int[n], pe[] = new int[n];
-    for (int i = 0; i < n; i++) {
-      ds[i] = Math.min(i, m);
-      de[i] = Math.min(i + 1, m);
-      rs[i] = r.nextInt(m + 1);
-      re[i] = rs[i] + r.nextInt(m - rs[i] + 1);
-      ps[i] = i % period;
-      pe[i] = ps[i] + 1;
-    }
-    rs[0] = 0;
-    re[0] = m; // one row with every column excluded: rowLse −∞, zero gradient
-    return List.of(new MaskCase("none", null, null, 1), new MaskCase("diagonal", ds, de, Integer.MAX_VALUE),
-        new MaskCase("ranges", rs, re, Integer.MAX_VALUE), new MaskCase("every " + period, ps, pe, period));
-  }
-
   private static float[] rows(Random r, int count, int d, boolean unit) {
     float[] x = new float[count * d];
     for (int i = 0; i < count; i++) {
@@ -113,7 +94,7 @@ class CudaPairwiseLogSumExpTest {
           for (int i = 0; i < a.length; i++) a[i] *= 0.15f;
           for (int i = 0; i < b.length; i++) b[i] *= 0.15f;
         }
-        for (MaskCase mc : masks(n, m, r)) {
+        for (PairwiseMaskCase mc : PairwiseMaskCase.all(n, m, r)) {
           for (long chunk : new long[] {256L << 20, 4L * m * 7}) {
             gpu.setPairwiseChunkBytes(chunk);
             String what = precision + " n=" + n + " m=" + m + " d=" + d + " scale=" + scale + " mask=" + mc.name()
@@ -125,7 +106,7 @@ class CudaPairwiseLogSumExpTest {
     }
   }
 
-  private void checkOne(Backend cpu, String what, float[] a, float[] b, int n, int m, int d, float scale, MaskCase mc,
+  private void checkOne(Backend cpu, String what, float[] a, float[] b, int n, int m, int d, float scale, PairwiseMaskCase mc,
       Random r, double atol, double rtol) {
     int k = Math.min(n, m);
     // forward, with and without the columns
@@ -155,14 +136,14 @@ class CudaPairwiseLogSumExpTest {
     assertClose(what + " gB of Σ rowLse", e[3], g[3], atol * scale / 10, rtol);
   }
 
-  private static float[][] forward(Backend be, float[] a, float[] b, int n, int m, int d, float scale, MaskCase mc,
+  private static float[][] forward(Backend be, float[] a, float[] b, int n, int m, int d, float scale, PairwiseMaskCase mc,
       boolean columns) {
     Storage row = be.allocate(n), col = columns ? be.allocate(m) : null, diag = be.allocate(Math.min(n, m));
     be.pairwiseLogSumExp(be.upload(a), be.upload(b), n, m, d, scale, mc.start(), mc.end(), mc.period(), row, col, diag);
     return new float[][] {host(be, row, n), columns ? host(be, col, m) : null, host(be, diag, Math.min(n, m))};
   }
 
-  private static float[][] backward(Backend be, float[] a, float[] b, int n, int m, int d, float scale, MaskCase mc,
+  private static float[][] backward(Backend be, float[] a, float[] b, int n, int m, int d, float scale, PairwiseMaskCase mc,
       float[][] saved, float[] gRow, float[] gCol, float[] gDiag) {
     Storage gA = be.allocate((long) n * d), gB = be.allocate((long) m * d);
     be.pairwiseLogSumExpBackward(be.upload(a), be.upload(b), n, m, d, scale, mc.start(), mc.end(), mc.period(),
@@ -170,7 +151,7 @@ class CudaPairwiseLogSumExpTest {
     return new float[][] {host(be, gA, n * d), host(be, gB, m * d)};
   }
 
-  private static float[][] rowGradient(Backend be, float[] a, float[] b, int n, int m, int d, float scale, MaskCase mc) {
+  private static float[][] rowGradient(Backend be, float[] a, float[] b, int n, int m, int d, float scale, PairwiseMaskCase mc) {
     Storage row = be.allocate(n), diag = be.allocate(Math.min(n, m));
     Storage gA = be.allocate((long) n * d), gB = be.allocate((long) m * d);
     be.pairwiseLogSumExpWithRowGradient(be.upload(a), be.upload(b), n, m, d, scale, mc.start(), mc.end(), mc.period(),

@@ -179,25 +179,6 @@ class PairwiseChunksTest {
     }
   }
 
-  private record MaskCase(String name, int[] start, int[] end, int period) {}
-
-  private static List<MaskCase> masks(int n, int m, Random r) {
-    int period = Math.max(1, m / 3);
-    int[] ds = new int[n], de = new int[n], rs = new int[n], re = new int[n], ps = new int[n], pe = new int[n];
-    for (int i = 0; i < n; i++) {
-      ds[i] = Math.min(i, m);
-      de[i] = Math.min(i + 1, m);
-      rs[i] = r.nextInt(m + 1);
-      re[i] = rs[i] + r.nextInt(m - rs[i] + 1);
-      ps[i] = i % period;
-      pe[i] = ps[i] + 1;
-    }
-    rs[0] = 0;
-    re[0] = m; // a row with every column excluded
-    return List.of(new MaskCase("none", null, null, 1), new MaskCase("diagonal", ds, de, Integer.MAX_VALUE),
-        new MaskCase("ranges", rs, re, Integer.MAX_VALUE), new MaskCase("every " + period, ps, pe, period));
-  }
-
   private static float[] gaussian(Random r, int n, float sd) {
     float[] x = new float[n];
     for (int i = 0; i < n; i++) x[i] = (float) r.nextGaussian() * sd;
@@ -225,7 +206,7 @@ class PairwiseChunksTest {
       float scale = 20f;
       float[] a = gaussian(r, n * d, 0.3f), b = gaussian(r, m * d, 0.3f);
       float[] gRow = gaussian(r, n, 1), gCol = gaussian(r, m, 1), gDiag = gaussian(r, k, 1);
-      for (MaskCase mc : masks(n, m, r)) {
+      for (PairwiseMaskCase mc : PairwiseMaskCase.all(n, m, r)) {
         // the CPU backend: forward, backward with all upstream gradients, rows only with the row gradient
         Storage ca = cpu.upload(a), cb = cpu.upload(b), row = cpu.allocate(n), col = cpu.allocate(m), dg = cpu.allocate(k);
         cpu.pairwiseLogSumExp(ca, cb, n, m, d, scale, mc.start(), mc.end(), mc.period(), row, col, dg);

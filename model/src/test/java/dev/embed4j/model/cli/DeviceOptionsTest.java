@@ -10,9 +10,6 @@ import dev.embed4j.model.ProxiedCpuBackendProvider;
 import dev.embed4j.model.SentenceEncoder;
 import dev.embed4j.model.TinyModels;
 import dev.embed4j.model.bert.Pooling;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -27,12 +24,8 @@ import org.junit.jupiter.api.io.TempDir;
 class DeviceOptionsTest {
   @TempDir Path dir;
 
-  private record Run(int status, String out, String err) {}
-
-  private static Run main(String... args) {
-    ByteArrayOutputStream out = new ByteArrayOutputStream(), err = new ByteArrayOutputStream();
-    int status = Main.run(args, new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
-    return new Run(status, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+  private static CliRun main(String... args) {
+    return CliRun.of(args);
   }
 
   @Test
@@ -49,28 +42,28 @@ class DeviceOptionsTest {
     for (String[] args : List.of(new String[] {"train", "x.yaml", "--device", "gpu:zero"},
         new String[] {"demo", "--device", "cuda:"}, new String[] {"eval", "--data", "x", "--device", ":1"},
         new String[] {"encode", "--device", "cuda:x", "t"})) {
-      Run r = main(args);
-      assertEquals(2, r.status, String.join(" ", args) + ": " + r.err);
-      assertTrue(r.err.contains("--device needs cpu, cuda or cuda:N"), r.err);
+      CliRun r = main(args);
+      assertEquals(2, r.status(), String.join(" ", args) + ": " + r.err());
+      assertTrue(r.err().contains("--device needs cpu, cuda or cuda:N"), r.err());
     }
     for (String[] args : List.of(new String[] {"demo", "--precision", "fp16"}, new String[] {"encode", "--precision", "fp16", "t"},
         new String[] {"train", "x.yaml", "--precision", "fp16"})) {
-      Run r = main(args);
-      assertEquals(2, r.status, args[0] + ": " + r.err);
-      assertTrue(r.err.contains("--precision needs fp32, tf32 or bf16, got 'fp16'"), r.err);
+      CliRun r = main(args);
+      assertEquals(2, r.status(), args[0] + ": " + r.err());
+      assertTrue(r.err().contains("--precision needs fp32, tf32 or bf16, got 'fp16'"), r.err());
     }
-    Run tf32OnCpu = main("demo", "--precision", "tf32");
-    assertEquals(2, tf32OnCpu.status);
-    assertTrue(tf32OnCpu.err.contains("precision tf32 is for CUDA devices, and the device is cpu"), tf32OnCpu.err);
+    CliRun tf32OnCpu = main("demo", "--precision", "tf32");
+    assertEquals(2, tf32OnCpu.status());
+    assertTrue(tf32OnCpu.err().contains("precision tf32 is for CUDA devices, and the device is cpu"), tf32OnCpu.err());
   }
 
   @Test
   void everyCommandsHelpDescribesTheOptions() {
     for (String command : List.of("encode", "eval", "train", "demo")) {
-      Run r = main(command, "--help");
-      assertEquals(0, r.status);
-      assertTrue(r.out.contains("--device D") && r.out.contains("cuda:N") && r.out.contains("--precision P")
-          && r.out.contains("tf32"), command + ":\n" + r.out);
+      CliRun r = main(command, "--help");
+      assertEquals(0, r.status());
+      assertTrue(r.out().contains("--device D") && r.out().contains("cuda:N") && r.out().contains("--precision P")
+          && r.out().contains("tf32"), command + ":\n" + r.out());
     }
   }
 
@@ -84,14 +77,14 @@ class DeviceOptionsTest {
         new String[] {"demo", "--device", "cuda:1", "--model", dir.resolve("no-model").toString()},
         new String[] {"eval", "--data", "missing.jsonl", "--device", "cuda:1"},
         new String[] {"encode", "--model", dir.resolve("no-model").toString(), "--device", "cuda:1", "t"})) {
-      Run r = main(args);
-      assertEquals(1, r.status, args[0] + ": " + r.err);
-      assertTrue(r.err.contains("device cuda:1") && r.err.contains("no backend for 'cuda'") && r.err.contains("embed4j-native"),
-          args[0] + ": " + r.err);
+      CliRun r = main(args);
+      assertEquals(1, r.status(), args[0] + ": " + r.err());
+      assertTrue(r.err().contains("device cuda:1") && r.err().contains("no backend for 'cuda'") && r.err().contains("embed4j-native"),
+          args[0] + ": " + r.err());
     }
     Files.writeString(config, Files.readString(config) + "device: cuda\n");
-    Run r = main("train", config.toString());
-    assertTrue(r.status == 1 && r.err.contains("device cuda:0") && r.err.contains("embed4j-native"), r.err);
+    CliRun r = main("train", config.toString());
+    assertTrue(r.status() == 1 && r.err().contains("device cuda:0") && r.err().contains("embed4j-native"), r.err());
   }
 
   @Test
@@ -99,11 +92,11 @@ class DeviceOptionsTest {
     Path config = dir.resolve("bad.json");
     String data = writePairs(8).toString().replace("\\", "\\\\");
     Files.writeString(config, "{\"datasets\": [{\"path\": \"" + data + "\", \"loss\": \"CoSENTLoss\"}], \"device\": \"cuda:one\"}");
-    Run r = main("train", config.toString());
-    assertTrue(r.status == 1 && r.err.contains("'device' must be cpu, cuda or cuda:N, got 'cuda:one'"), r.err);
+    CliRun r = main("train", config.toString());
+    assertTrue(r.status() == 1 && r.err().contains("'device' must be cpu, cuda or cuda:N, got 'cuda:one'"), r.err());
     Files.writeString(config, "{\"datasets\": [{\"path\": \"" + data + "\", \"loss\": \"CoSENTLoss\"}], \"precision\": \"fp16\"}");
     r = main("train", config.toString());
-    assertTrue(r.status == 1 && r.err.contains("'precision' must be fp32, tf32 or bf16, got 'fp16'"), r.err);
+    assertTrue(r.status() == 1 && r.err().contains("'precision' must be fp32, tf32 or bf16, got 'fp16'"), r.err());
   }
 
   @Test
@@ -121,20 +114,20 @@ class DeviceOptionsTest {
         max_seq_length: 16
         """.formatted(model, writePairs(8));
     Files.writeString(config, body + "output: " + dir.resolve("by-config") + "\ndevice: " + ProxiedCpuBackendProvider.KIND + "\n");
-    Run byConfig = main("train", config.toString());
-    assertEquals(0, byConfig.status, byConfig.err);
-    assertTrue(byConfig.out.contains("training on " + ProxiedCpuBackendProvider.DEVICE), byConfig.out);
+    CliRun byConfig = main("train", config.toString());
+    assertEquals(0, byConfig.status(), byConfig.err());
+    assertTrue(byConfig.out().contains("training on " + ProxiedCpuBackendProvider.DEVICE), byConfig.out());
 
-    Run onCpu = main("train", config.toString(), "--device", "cpu", "--output", dir.resolve("on-cpu").toString());
-    assertEquals(0, onCpu.status, onCpu.err);
-    assertTrue(!onCpu.out.contains("training on"), onCpu.out);
+    CliRun onCpu = main("train", config.toString(), "--device", "cpu", "--output", dir.resolve("on-cpu").toString());
+    assertEquals(0, onCpu.status(), onCpu.err());
+    assertTrue(!onCpu.out().contains("training on"), onCpu.out());
     assertArrayEquals(Files.readAllBytes(dir.resolve("on-cpu/final/model.safetensors")),
         Files.readAllBytes(dir.resolve("by-config/final/model.safetensors")));
 
-    Run encoded = main("encode", "--model", model.toString(), "--device", ProxiedCpuBackendProvider.KIND, "a cat");
-    Run encodedOnCpu = main("encode", "--model", model.toString(), "a cat");
-    assertEquals(0, encoded.status, encoded.err);
-    assertEquals(encodedOnCpu.out, encoded.out);
+    CliRun encoded = main("encode", "--model", model.toString(), "--device", ProxiedCpuBackendProvider.KIND, "a cat");
+    CliRun encodedOnCpu = main("encode", "--model", model.toString(), "a cat");
+    assertEquals(0, encoded.status(), encoded.err());
+    assertEquals(encodedOnCpu.out(), encoded.out());
   }
 
   private Path writePairs(int n) throws Exception {

@@ -6,9 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.embed4j.model.SentenceEncoder;
 import dev.embed4j.model.TinyModels;
 import dev.embed4j.model.bert.Pooling;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -17,12 +14,8 @@ import org.junit.jupiter.api.io.TempDir;
 class TrainEvalCommandTest {
   @TempDir Path dir;
 
-  private record Run(int status, String out, String err) {}
-
-  private static Run main(String... args) {
-    ByteArrayOutputStream out = new ByteArrayOutputStream(), err = new ByteArrayOutputStream();
-    int status = Main.run(args, new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
-    return new Run(status, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+  private static CliRun main(String... args) {
+    return CliRun.of(args);
   }
 
   private Path tinyModel() throws Exception {
@@ -68,16 +61,16 @@ class TrainEvalCommandTest {
         checkpoint_every: 2
         max_seq_length: 32
         """.formatted(model, out));
-    Run r = main("train", config.toString());
-    assertEquals(0, r.status, r.err + r.out);
+    CliRun r = main("train", config.toString());
+    assertEquals(0, r.status(), r.err() + r.out());
     assertTrue(Files.exists(out.resolve("final").resolve("model.safetensors")));
     assertTrue(Files.exists(out.resolve("checkpoint-2").resolve("optimizer.safetensors")));
     assertEquals(3, Files.readAllLines(out.resolve("metrics.jsonl")).size());
 
-    Run e = main("eval", "--model", out.resolve("final").toString(), "--data", dir.resolve("ret.jsonl").toString(),
+    CliRun e = main("eval", "--model", out.resolve("final").toString(), "--data", dir.resolve("ret.jsonl").toString(),
         "--query-prompt", "query: ");
-    assertEquals(0, e.status, e.err);
-    assertTrue(e.out.contains("ret_cosine_mrr@10") && e.out.contains("ret_cosine_ndcg@10"), e.out);
+    assertEquals(0, e.status(), e.err());
+    assertTrue(e.out().contains("ret_cosine_mrr@10") && e.out().contains("ret_cosine_ndcg@10"), e.out());
   }
 
   @Test
@@ -85,20 +78,20 @@ class TrainEvalCommandTest {
     pairs("ret.jsonl", 8);
     Path config = dir.resolve("bad.json");
     Files.writeString(config, "{\"datasets\": [{\"path\": \"ret.jsonl\", \"loss\": \"TripletLoss\"}], \"batch_size\": 8}");
-    Run r = main("train", config.toString());
-    assertEquals(1, r.status);
-    assertTrue(r.err.contains("datasets[0].loss") && r.err.contains("TripletLoss") && r.err.contains("MultipleNegativesRankingLoss"), r.err);
+    CliRun r = main("train", config.toString());
+    assertEquals(1, r.status());
+    assertTrue(r.err().contains("datasets[0].loss") && r.err().contains("TripletLoss") && r.err().contains("MultipleNegativesRankingLoss"), r.err());
 
     Files.writeString(config, "{\"datasets\": [{\"path\": \"ret.jsonl\", \"loss\": \"CoSENTLoss\"}], \"batch_sise\": 8}");
     r = main("train", config.toString());
-    assertTrue(r.err.contains("unknown key 'batch_sise'") && r.err.contains("batch_size"), r.err);
+    assertTrue(r.err().contains("unknown key 'batch_sise'") && r.err().contains("batch_size"), r.err());
 
     Files.writeString(config, "{\"datasets\": [{\"path\": \"ret.jsonl\", \"loss\": \"CoSENTLoss\"}], \"batch_size\": \"big\"}");
     r = main("train", config.toString());
-    assertTrue(r.err.contains("'batch_size' must be an integer"), r.err);
+    assertTrue(r.err().contains("'batch_size' must be an integer"), r.err());
 
-    assertEquals(2, main("train").status);
-    assertTrue(main("demo", "--help").out.contains("--max-steps"));
-    assertEquals(2, main("demo", "--max-steps", "many").status);
+    assertEquals(2, main("train").status());
+    assertTrue(main("demo", "--help").out().contains("--max-steps"));
+    assertEquals(2, main("demo", "--max-steps", "many").status());
   }
 }
