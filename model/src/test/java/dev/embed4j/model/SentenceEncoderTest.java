@@ -10,6 +10,7 @@ import dev.embed4j.engine.Device;
 import dev.embed4j.engine.Generator;
 import dev.embed4j.engine.Grad;
 import dev.embed4j.engine.Tensor;
+import dev.embed4j.engine.cpu.Parallel;
 import dev.embed4j.model.bert.BertModel;
 import dev.embed4j.model.bert.Pooling;
 import dev.embed4j.model.tokenizer.BatchEncoding;
@@ -98,6 +99,33 @@ class SentenceEncoderTest {
     for (int i = 0; i < TEXTS.size(); i++) {
       assertArrayEquals(one[i], all[i], 1e-5f, "text " + i);
       assertArrayEquals(one[i], rev[TEXTS.size() - 1 - i], 1e-5f, "text " + i);
+    }
+  }
+
+  /**
+   * A batch of more than {@link SentenceEncoder#ROWS_PER_PASS} rows goes through in parts, on one thread
+   * or on parts-per-thread: the same bits either way, and what each row gets embedded alone (to float
+   * rounding: alone it is padded differently).
+   */
+  @Test
+  void aBatchInPartsGivesTheSameEmbeddingsOnOneOrTwoThreads() throws Exception {
+    SentenceEncoder enc = TinyModels.encoder(Pooling.mean(), true, 4);
+    List<String> texts = new ArrayList<>();
+    for (int i = 0; i < 3 * SentenceEncoder.ROWS_PER_PASS + 5; i++) texts.add(TEXTS.get(i % TEXTS.size()) + " " + i);
+    BatchEncoding batch = enc.tokenizer().pad(texts.stream().map(t -> enc.tokenizer().encode(t)).toList());
+    int before = Parallel.threads();
+    try {
+      Parallel.setThreads(1);
+      float[][] one = enc.embed(batch, 0);
+      Parallel.setThreads(2);
+      float[][] two = enc.embed(batch, 0);
+      assertEquals(texts.size(), two.length);
+      for (int i = 0; i < one.length; i++) {
+        assertArrayEquals(one[i], two[i], 0f, "row " + i);
+        assertArrayEquals(enc.embed(batch.rows(i, i + 1), 0)[0], one[i], 1e-6f, "row " + i + " alone");
+      }
+    } finally {
+      Parallel.setThreads(before);
     }
   }
 
