@@ -148,13 +148,15 @@ public final class SentenceEncoder {
   }
 
   /**
-   * Rows per forward pass on the CPU. A batch of more is embedded in parts of this many rows, each padded
-   * only to its own longest row; when there are at least as many parts as threads, each thread embeds whole
-   * parts with its kernels running inline, instead of every kernel being split across the threads. On
-   * this project's 2-core machine, with two threads, that took ONNX Runtime's lead from 1.5–1.6× to 1.3×
-   * on 32 sentences of 128 tokens and from 1.8–2.1× to 1.6× on 512 short ones (EncodeBenchmark, see
-   * bench/RESULTS.md); one thread stayed within the noise. The parts are the same whatever the thread
-   * count, so the embeddings are too.
+   * Rows per forward pass on the CPU when there are at least as many such parts as threads: a batch of more
+   * rows is then embedded in parts of this many rows, each padded only to its own longest row, and each
+   * thread embeds whole parts with its kernels running inline, instead of every kernel being split across
+   * the threads. With more threads than parts (a small batch on a large machine) the batch goes through in
+   * one pass with the kernels split, as before. On this project's 2-core machine, with two threads, parts
+   * took ONNX Runtime's lead from 1.5–1.6× to 1.3× on 32 sentences of 128 tokens and from 1.8–2.1× to
+   * 1.6× on 512 short ones (EncodeBenchmark, see bench/RESULTS.md); one thread stayed within the noise. The parts do not depend on the thread count as
+   * long as there are enough of them (one thread runs them one after another), so neither do the
+   * embeddings; in one pass they can differ in the last bit.
    */
   static final int ROWS_PER_PASS = 16;
 
@@ -166,13 +168,14 @@ public final class SentenceEncoder {
     int rows = batch.batch();
     if (rows <= ROWS_PER_PASS || !model.device().equals(Device.CPU)) return embedPass(batch, promptLength);
     int parts = (rows + ROWS_PER_PASS - 1) / ROWS_PER_PASS, threads = Parallel.threads();
+    if (parts < threads) return embedPass(batch, promptLength);
     float[][][] out = new float[parts][][];
     Parallel.RangeBody body = (lo, hi) -> {
       for (int p = lo; p < hi; p++) {
         out[p] = embedPass(batch.rows(p * ROWS_PER_PASS, Math.min(rows, (p + 1) * ROWS_PER_PASS)), promptLength);
       }
     };
-    if (threads > 1 && parts >= threads) {
+    if (threads > 1) {
       // thread t takes parts t, t + threads, ...: the parts of a sorted batch get shorter towards the end
       Parallel.forRange(threads, 1, (lo, hi) -> {
         for (int t = lo; t < hi; t++) {

@@ -104,8 +104,8 @@ class SentenceEncoderTest {
 
   /**
    * A batch of more than {@link SentenceEncoder#ROWS_PER_PASS} rows goes through in parts, on one thread
-   * or on parts-per-thread: the same bits either way, and what each row gets embedded alone (to float
-   * rounding: alone it is padded differently).
+   * or on parts-per-thread: the same bits either way; with more threads than parts, in one pass; and what
+   * each row gets embedded alone (to float rounding: alone it is padded differently).
    */
   @Test
   void aBatchInPartsGivesTheSameEmbeddingsOnOneOrTwoThreads() throws Exception {
@@ -120,8 +120,11 @@ class SentenceEncoderTest {
       Parallel.setThreads(2);
       float[][] two = enc.embed(batch, 0);
       assertEquals(texts.size(), two.length);
+      Parallel.setThreads(8); // more threads than the 4 parts: one pass, kernels split
+      float[][] eight = enc.embed(batch, 0);
       for (int i = 0; i < one.length; i++) {
         assertArrayEquals(one[i], two[i], 0f, "row " + i);
+        assertArrayEquals(one[i], eight[i], 1e-6f, "row " + i + " in one pass");
         assertArrayEquals(enc.embed(batch.rows(i, i + 1), 0)[0], one[i], 1e-6f, "row " + i + " alone");
       }
     } finally {
