@@ -22,7 +22,11 @@ import java.util.Random;
  * AdamW, dropout on, clipping at 1. Its peer is {@code bench/torch/train_throughput.py}, the same encoder,
  * loss and optimiser in PyTorch; {@code bench/torch/compare.sh} runs both one after the other.
  *
- * <p>Usage: {@code TrainingThroughput TOKENS THREADS [STEPS]}; prints pairs per second.
+ * <p>Usage: {@code TrainingThroughput TOKENS THREADS [STEPS] [alternate]}; prints pairs per second. With
+ * {@code alternate}, steps alternate between batches in parts of 16 rows, one per thread
+ * ({@code SentenceEncoder.forward}'s default) and one pass with every kernel split across the threads
+ * ({@code -Dembed4j.parts=false}), and it prints the rate of each: within one process the machine's drift
+ * between runs cancels out.
  */
 public final class TrainingThroughput {
   private static final String[] WORDS = {"cat", "dog", "house", "river", "tree", "car", "bread", "music", "stone", "cloud",
@@ -34,6 +38,9 @@ public final class TrainingThroughput {
   public static void main(String[] args) throws Exception {
     int tokens = Integer.parseInt(args[0]), threads = Integer.parseInt(args[1]);
     int steps = args.length > 2 ? Integer.parseInt(args[2]) : 5, pairs = 32;
+    boolean alternate = args.length > 3 && args[3].equals("alternate");
+    long[] nanos = new long[2];
+    int[] counted = new int[2];
     Parallel.setThreads(threads);
     SentenceEncoder enc = SentenceEncoder.defaultModel().withMaxSeqLength(Math.max(tokens, 128));
     EncoderTrainable model = new EncoderTrainable(enc);
@@ -48,12 +55,26 @@ public final class TrainingThroughput {
     long start = 0;
     for (int s = 0; s < warmup + steps; s++) {
       if (s == warmup) start = System.nanoTime();
+      int mode = alternate ? s % 2 : 0; // 0: in parts, 1: one pass
+      System.setProperty("embed4j.parts", mode == 0 ? "true" : "false");
       List<List<PromptedText>> columns = List.of(texts(r, pairs, tokens), texts(r, pairs, tokens));
+      long t = System.nanoTime();
       opt.zeroGrad();
       Tensor l = loss.forward(model.embedder(), columns, null, g);
       l.backward();
       GradClip.clipByGlobalNorm(params, 1.0);
       opt.step();
+      if (s >= warmup) {
+        nanos[mode] += System.nanoTime() - t;
+        counted[mode]++;
+      }
+    }
+    System.clearProperty("embed4j.parts");
+    if (alternate) {
+      System.out.printf(Locale.ROOT, "embed4j tokens=%d threads=%d, alternating steps: in parts %.2f pairs/s, one pass %.2f "
+          + "pairs/s (%d and %d steps)%n", tokens, threads, counted[0] * pairs / (nanos[0] / 1e9),
+          counted[1] * pairs / (nanos[1] / 1e9), counted[0], counted[1]);
+      return;
     }
     double seconds = (System.nanoTime() - start) / 1e9;
     System.out.printf(Locale.ROOT, "embed4j tokens=%d threads=%d: %.2f pairs/s (%d steps of %d pairs in %.1f s)%n", tokens,

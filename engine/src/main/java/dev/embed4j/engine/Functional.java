@@ -1,6 +1,7 @@
 package dev.embed4j.engine;
 
 import dev.embed4j.engine.ops.Attention;
+import dev.embed4j.engine.ops.DataParallel;
 import dev.embed4j.engine.ops.Dropout;
 import dev.embed4j.engine.ops.Embedding;
 import dev.embed4j.engine.ops.LayerNorm;
@@ -41,6 +42,14 @@ public final class Functional {
    */
   public static Tensor attention(Tensor q, Tensor k, Tensor v, Tensor keyMask, float dropout, Generator generator) {
     return Attention.apply(q, k, v, keyMask, (float) (1.0 / Math.sqrt(q.size(-1))), dropout, generator);
+  }
+
+  /**
+   * Independent parts (say, a batch cut in pieces) run one per CPU thread with their kernels inline, their
+   * outputs concatenated along axis 0; the backward runs per part in parallel too. See {@link DataParallel}.
+   */
+  public static Tensor dataParallel(java.util.List<java.util.function.Supplier<Tensor>> parts) {
+    return DataParallel.apply(parts);
   }
 
   /** Mean cross-entropy of [rows, classes] logits against integer targets. */

@@ -1,6 +1,7 @@
 package dev.embed4j.model;
 
 import dev.embed4j.engine.Device;
+import dev.embed4j.engine.Functional;
 import dev.embed4j.engine.Generator;
 import dev.embed4j.engine.Grad;
 import dev.embed4j.engine.Tensor;
@@ -19,6 +20,7 @@ import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 
 /**
  * A sentence-embedding model: tokenizer, BERT encoder, pooling and optional normalisation, as
@@ -161,6 +163,14 @@ public final class SentenceEncoder {
   static final int ROWS_PER_PASS = 16;
 
   /**
+   * Whether batches go in parts (the default); {@code -Dembed4j.parts=false} keeps one pass with split
+   * kernels, read at each call, so that a benchmark can alternate the two within one process.
+   */
+  private static boolean inParts() {
+    return !"false".equals(System.getProperty("embed4j.parts"));
+  }
+
+  /**
    * Embeddings of an already tokenised, padded batch (rows in batch order), {@code promptLength} tokens of
    * prompt at the start of each row (0 for none). For callers that tokenise once and embed many times.
    */
@@ -168,7 +178,7 @@ public final class SentenceEncoder {
     int rows = batch.batch();
     if (rows <= ROWS_PER_PASS || !model.device().equals(Device.CPU)) return embedPass(batch, promptLength);
     int parts = (rows + ROWS_PER_PASS - 1) / ROWS_PER_PASS, threads = Parallel.threads();
-    if (parts < threads) return embedPass(batch, promptLength);
+    if (parts < threads || !inParts()) return embedPass(batch, promptLength);
     float[][][] out = new float[parts][][];
     Parallel.RangeBody body = (lo, hi) -> {
       for (int p = lo; p < hi; p++) {
@@ -212,13 +222,30 @@ public final class SentenceEncoder {
   /**
    * The training path: the pooled (and, if the model normalises, normalised) embeddings of one batch as a
    * [texts, dim] tensor with its graph. With {@code training}, dropout draws from {@code generator}.
+   *
+   * <p>On the CPU, a batch of more than {@link #ROWS_PER_PASS} rows with at least as many parts as threads
+   * runs as parts of that many rows, one per thread, forward and backward ({@link Functional#dataParallel});
+   * each part's dropout draws from a generator seeded, in part order, from {@code generator}, so the masks
+   * and the result do not depend on the thread count.
    */
   public Tensor forward(List<String> texts, String prompt, boolean training, Generator generator) {
     String pre = prompt == null ? "" : prompt;
     List<Encoding> rows = new ArrayList<>(texts.size());
     for (String t : texts) rows.add(tokenizer.encode(pre + t));
     BatchEncoding batch = tokenizer.pad(rows);
-    return pool(model.forward(batch, training, generator), batch, promptLength(pre));
+    int promptLength = promptLength(pre), n = batch.batch();
+    int parts = (n + ROWS_PER_PASS - 1) / ROWS_PER_PASS;
+    if (n <= ROWS_PER_PASS || parts < Parallel.threads() || !model.device().equals(Device.CPU) || !inParts()) {
+      return pool(model.forward(batch, training, generator), batch, promptLength);
+    }
+    if (training && generator == null) throw new IllegalArgumentException("training mode needs a Generator for dropout");
+    List<Supplier<Tensor>> work = new ArrayList<>(parts);
+    for (int p = 0; p < parts; p++) {
+      BatchEncoding part = batch.rows(p * ROWS_PER_PASS, Math.min(n, (p + 1) * ROWS_PER_PASS));
+      Generator g = training ? new Generator(generator.nextSeed()) : null;
+      work.add(() -> pool(model.forward(part, training, g), part, promptLength));
+    }
+    return Functional.dataParallel(work);
   }
 
   private Tensor pool(Tensor tokens, BatchEncoding batch, int promptLength) {

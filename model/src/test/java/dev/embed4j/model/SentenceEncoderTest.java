@@ -132,6 +132,39 @@ class SentenceEncoderTest {
     }
   }
 
+  /**
+   * The training forward of a batch of more than {@link SentenceEncoder#ROWS_PER_PASS} rows runs in parts,
+   * one per thread, forward and backward: embeddings and every parameter gradient are the same bits on one
+   * thread and on two, with dropout on.
+   */
+  @Test
+  void aTrainingBatchInPartsGivesTheSameGradientsOnOneOrTwoThreads() throws Exception {
+    List<String> texts = new ArrayList<>();
+    for (int i = 0; i < 2 * SentenceEncoder.ROWS_PER_PASS + 3; i++) texts.add(TEXTS.get(i % TEXTS.size()) + " word " + i);
+    int before = Parallel.threads();
+    try {
+      List<float[]> results = new ArrayList<>();
+      for (int threads : new int[] {1, 2}) {
+        Parallel.setThreads(threads);
+        SentenceEncoder enc = TinyModels.encoder(Pooling.mean(), true, 4);
+        var params = enc.namedParameters();
+        for (Tensor p : params.values()) p.requiresGrad(true);
+        Tensor e = enc.forward(texts, "query: ", true, new Generator(21));
+        e.mul(Tensor.randn(8, e.shape())).sum().backward();
+        results.add(e.toFloatArray());
+        for (var entry : params.entrySet()) {
+          Tensor g = entry.getValue().grad();
+          assertNotNull(g, entry.getKey() + " has no gradient");
+          results.add(g.toFloatArray());
+        }
+      }
+      int half = results.size() / 2;
+      for (int i = 0; i < half; i++) assertArrayEquals(results.get(i), results.get(half + i), 0f, "result " + i);
+    } finally {
+      Parallel.setThreads(before);
+    }
+  }
+
   @Test
   void manyThreadsGetWhatOneThreadGets() throws Exception {
     SentenceEncoder enc = TinyModels.encoder(Pooling.mean(), true, 4).withBatchSize(4);

@@ -22,6 +22,20 @@ public final class Autograd {
    * visited node releases its saved tensors afterwards.
    */
   public static void backward(Tensor root, Tensor gradient, boolean retainGraph) {
+    run(root, gradient, retainGraph, null);
+  }
+
+  /**
+   * {@link #backward} whose leaf gradients go into {@code leafGradients} (summed per leaf, a fresh tensor
+   * each) instead of the leaves' own {@code grad}, so that several backward passes over disjoint graphs can
+   * run at once on different threads without racing on shared leaves; the caller adds them up. The graph
+   * is released.
+   */
+  public static void backwardInto(Tensor root, Tensor gradient, Map<Tensor, Tensor> leafGradients) {
+    run(root, gradient, false, java.util.Objects.requireNonNull(leafGradients, "leafGradients"));
+  }
+
+  private static void run(Tensor root, Tensor gradient, boolean retainGraph, Map<Tensor, Tensor> sink) {
     if (!root.requiresGrad()) {
       throw new IllegalStateException("backward(): tensor " + Arrays.toString(root.shape())
           + " does not require a gradient and was not computed from one that does");
@@ -39,7 +53,7 @@ public final class Autograd {
     try (var g = Grad.off()) {
       Node rootNode = root.gradFn();
       if (rootNode == null) {
-        accumulate(root, gradient);
+        accumulate(root, gradient, sink);
         return;
       }
       List<Node> order = topologicalOrder(rootNode);
@@ -62,7 +76,7 @@ public final class Autograd {
           }
           Node producer = in.gradFn();
           if (producer == null) {
-            accumulate(in, gi);
+            accumulate(in, gi, sink);
           } else {
             Tensor[] slot = pending.computeIfAbsent(producer, p -> new Tensor[p.outputs()]);
             int k = in.outputIndex();
@@ -74,7 +88,13 @@ public final class Autograd {
     }
   }
 
-  private static void accumulate(Tensor leaf, Tensor g) {
+  private static void accumulate(Tensor leaf, Tensor g, Map<Tensor, Tensor> sink) {
+    if (sink != null) {
+      Tensor old = sink.get(leaf);
+      if (old == null) sink.put(leaf, g.copy());
+      else old.addInPlace(g);
+      return;
+    }
     if (leaf.grad() == null) {
       leaf.setGrad(g.copy());
     } else {
