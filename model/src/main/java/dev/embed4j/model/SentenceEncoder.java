@@ -171,44 +171,36 @@ public final class SentenceEncoder {
   }
 
   /**
+   * The parts of {@link #ROWS_PER_PASS} rows to run one per thread, each padded to its own longest row, or
+   * null for one pass: a batch of at most that many rows, fewer parts than threads, a device other than
+   * the CPU, or {@code -Dembed4j.parts=false}.
+   */
+  private List<BatchEncoding> parts(BatchEncoding batch) {
+    int n = batch.batch(), count = (n + ROWS_PER_PASS - 1) / ROWS_PER_PASS;
+    if (n <= ROWS_PER_PASS || count < Parallel.threads() || !model.device().equals(Device.CPU) || !inParts()) return null;
+    List<BatchEncoding> parts = new ArrayList<>(count);
+    for (int p = 0; p < count; p++) parts.add(batch.rows(p * ROWS_PER_PASS, Math.min(n, (p + 1) * ROWS_PER_PASS)));
+    return parts;
+  }
+
+  /**
    * Embeddings of an already tokenised, padded batch (rows in batch order), {@code promptLength} tokens of
    * prompt at the start of each row (0 for none). For callers that tokenise once and embed many times.
    */
   public float[][] embed(BatchEncoding batch, int promptLength) {
-    int rows = batch.batch();
-    if (rows <= ROWS_PER_PASS || !model.device().equals(Device.CPU)) return embedPass(batch, promptLength);
-    int parts = (rows + ROWS_PER_PASS - 1) / ROWS_PER_PASS, threads = Parallel.threads();
-    if (parts < threads || !inParts()) return embedPass(batch, promptLength);
-    float[][][] out = new float[parts][][];
-    Parallel.RangeBody body = (lo, hi) -> {
-      for (int p = lo; p < hi; p++) {
-        out[p] = embedPass(batch.rows(p * ROWS_PER_PASS, Math.min(rows, (p + 1) * ROWS_PER_PASS)), promptLength);
-      }
-    };
-    if (threads > 1) {
-      // thread t takes parts t, t + threads, ...: the parts of a sorted batch get shorter towards the end
-      Parallel.forRange(threads, 1, (lo, hi) -> {
-        for (int t = lo; t < hi; t++) {
-          for (int p = t; p < parts; p += threads) body.run(p, p + 1);
-        }
-      });
-    } else {
-      body.run(0, parts);
-    }
-    float[][] all = new float[rows][];
-    for (int p = 0; p < parts; p++) System.arraycopy(out[p], 0, all, p * ROWS_PER_PASS, out[p].length);
-    return all;
-  }
-
-  /** One forward pass over the whole batch. */
-  private float[][] embedPass(BatchEncoding batch, int promptLength) {
-    float[] flat;
-    int dim;
+    List<BatchEncoding> parts = parts(batch);
+    Tensor pooled;
     try (var g = Grad.off()) {
-      Tensor pooled = pool(model.forward(batch, false, null), batch, promptLength);
-      dim = pooled.size(-1);
-      flat = pooled.toFloatArray();
+      if (parts == null) {
+        pooled = pool(model.forward(batch, false, null), batch, promptLength);
+      } else {
+        List<Supplier<Tensor>> work = new ArrayList<>(parts.size());
+        for (BatchEncoding part : parts) work.add(() -> pool(model.forward(part, false, null), part, promptLength));
+        pooled = Functional.dataParallel(work);
+      }
     }
+    int dim = pooled.size(-1);
+    float[] flat = pooled.toFloatArray();
     float[][] out = new float[batch.batch()][];
     for (int i = 0; i < out.length; i++) out[i] = Arrays.copyOfRange(flat, i * dim, (i + 1) * dim);
     return out;
@@ -233,15 +225,12 @@ public final class SentenceEncoder {
     List<Encoding> rows = new ArrayList<>(texts.size());
     for (String t : texts) rows.add(tokenizer.encode(pre + t));
     BatchEncoding batch = tokenizer.pad(rows);
-    int promptLength = promptLength(pre), n = batch.batch();
-    int parts = (n + ROWS_PER_PASS - 1) / ROWS_PER_PASS;
-    if (n <= ROWS_PER_PASS || parts < Parallel.threads() || !model.device().equals(Device.CPU) || !inParts()) {
-      return pool(model.forward(batch, training, generator), batch, promptLength);
-    }
+    int promptLength = promptLength(pre);
+    List<BatchEncoding> parts = parts(batch);
+    if (parts == null) return pool(model.forward(batch, training, generator), batch, promptLength);
     if (training && generator == null) throw new IllegalArgumentException("training mode needs a Generator for dropout");
-    List<Supplier<Tensor>> work = new ArrayList<>(parts);
-    for (int p = 0; p < parts; p++) {
-      BatchEncoding part = batch.rows(p * ROWS_PER_PASS, Math.min(n, (p + 1) * ROWS_PER_PASS));
+    List<Supplier<Tensor>> work = new ArrayList<>(parts.size());
+    for (BatchEncoding part : parts) {
       Generator g = training ? new Generator(generator.nextSeed()) : null;
       work.add(() -> pool(model.forward(part, training, g), part, promptLength));
     }

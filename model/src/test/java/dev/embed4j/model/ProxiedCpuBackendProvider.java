@@ -92,6 +92,7 @@ public final class ProxiedCpuBackendProvider implements BackendProvider {
       case "toString" -> "the CPU backend, proxied as " + device;
       case "hashCode" -> System.identityHashCode(proxy);
       case "equals" -> proxy == args[0];
+      // a proxy forwards only these three of Object's methods (JLS / java.lang.reflect.Proxy), so this is unreachable
       default -> throw new UnsupportedOperationException(method.toString());
     };
   }

@@ -724,7 +724,7 @@ public final class CudaBackend implements Backend {
 
   /** Rows of S per chunk for m columns. */
   int pairwiseChunkRows(int n, int m) {
-    return (int) Math.max(1, Math.min(n, pairwiseChunkBytes / (4L * m)));
+    return (int) Math.max(1, Math.min(n, pairwiseChunkBytes / (4L * Math.max(1, m))));
   }
 
   @Override

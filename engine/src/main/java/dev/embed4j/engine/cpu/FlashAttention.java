@@ -203,11 +203,9 @@ public final class FlashAttention {
         if (dropout > 0f) {
           keepFactors(sc.keep, keys, seed, ((long) pair * seqQ + i0 + r) * seqK, dropout);
           multiply(dp, off, sc.keep, keys); // dP = (dO·Vᵀ) ∘ Z/(1 − p)
-          softmaxGrad(s, dp, off, keys, d, scale);
-          multiply(s, off, sc.keep, keys); // P ∘ Z/(1 − p), what multiplied V, for dV
-        } else {
-          softmaxGrad(s, dp, off, keys, d, scale);
         }
+        softmaxGrad(s, dp, off, keys, d, scale);
+        if (dropout > 0f) multiply(s, off, sc.keep, keys); // P ∘ Z/(1 − p), what multiplied V, for dV
       }
       gemm(rows, dim, keys, dp, 0, keys, 1, k, ko, dim, gq, bo, dim, false);
       // dSᵀ and Pᵀ are read in place: row j of the transposed tile is column j of the tile (stride keys).

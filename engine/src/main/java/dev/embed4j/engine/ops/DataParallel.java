@@ -47,13 +47,11 @@ public final class DataParallel extends Node {
     if (n == 0) throw new IllegalArgumentException("dataParallel: no parts");
     Tensor[] outs = new Tensor[n];
     boolean recording = Grad.isEnabled();
-    Parallel.forRange(n, 1, (lo, hi) -> {
+    eachPart(n, p -> {
       try (var g = recording ? Grad.on() : Grad.off()) {
-        for (int p = lo; p < hi; p++) {
-          outs[p] = work.get(p).get();
-          if (outs[p] == null) throw new IllegalArgumentException("dataParallel: part " + p + " returned null");
-        }
+        outs[p] = work.get(p).get();
       }
+      if (outs[p] == null) throw new IllegalArgumentException("dataParallel: part " + p + " returned null");
     });
     int[] first = outs[0].shape();
     for (int p = 1; p < n; p++) {
@@ -73,6 +71,19 @@ public final class DataParallel extends Node {
     List<Tensor> leaves = leaves(outs);
     if (leaves.isEmpty()) return out;
     return new DataParallel(leaves.toArray(new Tensor[0]), outs).attach(out);
+  }
+
+  /**
+   * Runs body(p) for every part on the pool's threads: thread t of T takes parts t, t + T, t + 2T, …, so
+   * that a batch sorted by length, whose parts get shorter towards the end, spreads evenly.
+   */
+  private static void eachPart(int n, java.util.function.IntConsumer body) {
+    int lanes = Math.min(n, Parallel.threads());
+    Parallel.forRange(lanes, 1, (lo, hi) -> {
+      for (int t = lo; t < hi; t++) {
+        for (int p = t; p < n; p += lanes) body.accept(p);
+      }
+    });
   }
 
   /** The leaves that need a gradient under the parts' graphs, in order of first discovery. */
@@ -115,10 +126,8 @@ public final class DataParallel extends Node {
       offsets[p + 1] = offsets[p] + rows[p];
     }
     Tensor[] ps = parts;
-    Parallel.forRange(n, 1, (lo, hi) -> {
-      for (int p = lo; p < hi; p++) {
-        if (ps[p].requiresGrad()) Autograd.backwardInto(ps[p], go.slice(0, offsets[p], offsets[p + 1]), sinks.get(p));
-      }
+    eachPart(n, p -> {
+      if (ps[p].requiresGrad()) Autograd.backwardInto(ps[p], go.slice(0, offsets[p], offsets[p + 1]), sinks.get(p));
     });
     Tensor[] leaves = inputs();
     Tensor[] grads = new Tensor[leaves.length];
