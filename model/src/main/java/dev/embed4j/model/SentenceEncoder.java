@@ -160,7 +160,7 @@ public final class SentenceEncoder {
    * long as there are enough of them (one thread runs them one after another), so neither do the
    * embeddings; in one pass they can differ in the last bit.
    */
-  static final int ROWS_PER_PASS = 16;
+  public static final int ROWS_PER_PASS = 16;
 
   /**
    * Whether batches go in parts (the default); {@code -Dembed4j.parts=false} keeps one pass with split

@@ -7,6 +7,7 @@ import dev.embed4j.engine.backend.Storage;
 import dev.embed4j.engine.backend.UnaryOp;
 import dev.embed4j.engine.cpu.gemm.GemmKernel;
 import dev.embed4j.engine.cpu.gemm.GemmKernels;
+import dev.embed4j.engine.cpu.gemm.PackedGemm;
 
 /**
  * The CPU backend: storages are {@code float[]} ({@link CpuStorage}), kernels are the Vector API classes
@@ -23,6 +24,15 @@ public final class CpuBackend implements Backend {
       throw new IllegalArgumentException("CPU backend given storage on " + s.device());
     }
     return c.data();
+  }
+
+  /**
+   * After a call has written these storages (nulls allowed): bumps their versions, so a value derived from
+   * the old contents (a packed weight) is not used again. After, not before: a reader that saw the new
+   * version finds the writes done.
+   */
+  private static void written(Storage... outputs) {
+    for (Storage s : outputs) if (s instanceof CpuStorage c) c.modified();
   }
 
   @Override
@@ -49,37 +59,44 @@ public final class CpuBackend implements Backend {
   @Override
   public void copy(Storage src, int srcOffset, int[] srcStrides, Storage dst, int dstOffset, int[] dstStrides, int[] shape) {
     StridedKernels.copy(f(src), srcOffset, srcStrides, f(dst), dstOffset, dstStrides, shape);
+    written(dst);
   }
 
   @Override
   public void fill(Storage dst, int offset, int n, float value) {
     ElementwiseKernels.fill(f(dst), offset, n, value);
+    written(dst);
   }
 
   @Override
   public void unary(UnaryOp op, float param, Storage x, int xOffset, Storage y, int yOffset, int n) {
     ElementwiseKernels.unary(op, param, f(x), xOffset, f(y), yOffset, n);
+    written(y);
   }
 
   @Override
   public void unaryBackward(UnaryOp op, float param, Storage x, Storage y, Storage gy, Storage gx, int n) {
     ElementwiseKernels.unaryBackward(op, param, f(x), f(y), f(gy), f(gx), n);
+    written(gx);
   }
 
   @Override
   public void binary(BinaryOp op, float param, Storage a, int aOffset, int[] aStrides, Storage b, int bOffset,
       int[] bStrides, Storage out, int[] shape) {
     StridedKernels.binary(op, param, f(a), aOffset, aStrides, f(b), bOffset, bStrides, f(out), shape);
+    written(out);
   }
 
   @Override
   public void sumRows(Storage x, int rows, int cols, Storage out) {
     ReductionKernels.sumRows(f(x), rows, cols, f(out));
+    written(out);
   }
 
   @Override
   public void sumColumns(Storage x, int rows, int cols, Storage out) {
     ReductionKernels.sumColumns(f(x), rows, cols, f(out));
+    written(out);
   }
 
   @Override
@@ -93,6 +110,13 @@ public final class CpuBackend implements Backend {
       long strideC) {
     GemmKernel kernel = GemmKernels.active();
     float[] fa = f(a), fb = f(b), fc = f(c);
+    PackedGemm.PackedB packed = batch == 1 && kernel instanceof PackedGemm pg ? reusablePacking(pg, b, transB, bOffset,
+        ldb, k, n) : null;
+    if (packed != null) {
+      ((PackedGemm) kernel).gemm(transA, m, alpha, fa, aOffset, lda, packed, beta, fc, cOffset, ldc);
+      written(c);
+      return;
+    }
     // Many small problems (attention heads): one thread per group of whole problems, each call single-
     // threaded (the kernel runs inline inside the pool). Few big ones: one after another, each spread
     // over all threads, since splitting 3 problems over 2 threads would leave one idle a third of the time.
@@ -102,61 +126,111 @@ public final class CpuBackend implements Backend {
         kernel.gemm(transA, transB, m, n, k, alpha, fa, (int) (aOffset + i * strideA), lda, fb,
             (int) (bOffset + i * strideB), ldb, beta, fc, (int) (cOffset + i * strideC), ldc);
       }
-      return;
+    } else {
+      Parallel.forRange(batch, 1, (lo, hi) -> {
+        for (int i = lo; i < hi; i++) {
+          kernel.gemm(transA, transB, m, n, k, alpha, fa, (int) (aOffset + i * strideA), lda, fb,
+              (int) (bOffset + i * strideB), ldb, beta, fc, (int) (cOffset + i * strideC), ldc);
+        }
+      });
     }
-    Parallel.forRange(batch, 1, (lo, hi) -> {
-      for (int i = lo; i < hi; i++) {
-        kernel.gemm(transA, transB, m, n, k, alpha, fa, (int) (aOffset + i * strideA), lda, fb,
-            (int) (bOffset + i * strideB), ldb, beta, fc, (int) (cOffset + i * strideC), ldc);
-      }
-    });
+    written(c);
   }
+
+  /** Below this many elements of B a packing is cheap enough to redo (the fused QKV bias is 1,152). */
+  static final long REUSE_MIN_ELEMENTS = 1L << 14;
+  private static volatile boolean reuse = Boolean.parseBoolean(System.getProperty("embed4j.gemm.reusePacking", "true"));
+
+  /**
+   * Turns the reuse of packed GEMM operands on or off ({@code -Dembed4j.gemm.reusePacking}, default on) and
+   * returns the previous setting: for A/B measurements in one process. Results are the same bits either way.
+   */
+  public static boolean reusePackings(boolean on) {
+    boolean previous = reuse;
+    reuse = on;
+    return previous;
+  }
+
+  /**
+   * The packing of op(B) to reuse for this GEMM, or null to pack as usual. A B whose storage is read a second
+   * time with the same layout and unchanged contents (the same version) is packed whole and kept on the storage
+   * until it is written: a weight, read by every batch (and by every part of one) until the optimiser updates
+   * it. The first sighting only records itself, so a B read once (an activation) costs no extra packing or
+   * memory. Each storage keeps one packing per transpose flag, the last one used.
+   */
+  private static PackedGemm.PackedB reusablePacking(PackedGemm kernel, Storage b, boolean transB, int offset, int ldb,
+      int k, int n) {
+    if (!reuse || (long) k * n < REUSE_MIN_ELEMENTS || !(b instanceof CpuStorage s)) return null;
+    long version = s.version(); // read before the values: a write during the packing makes the entry stale
+    if (s.derived(transB) instanceof Reuse r && r.version == version
+        && r.packer == kernel && r.transB == transB && r.offset == offset && r.ldb == ldb && r.k == k && r.n == n) {
+      if (r.packed != null) return r.packed;
+      PackedGemm.PackedB p = kernel.pack(transB, s.data(), offset, ldb, k, n);
+      s.derived(transB, new Reuse(version, kernel, transB, offset, ldb, k, n, p));
+      return p;
+    }
+    s.derived(transB, new Reuse(version, kernel, transB, offset, ldb, k, n, null));
+    return null;
+  }
+
+  /** A sighting of op(B) at one version, with its packing once it has been read twice. */
+  private record Reuse(long version, PackedGemm packer, boolean transB, int offset, int ldb, int k, int n,
+      PackedGemm.PackedB packed) {}
 
   @Override
   public void softmax(Storage x, Storage y, int rows, int cols, boolean log) {
     SoftmaxKernels.softmax(f(x), f(y), rows, cols, log);
+    written(y);
   }
 
   @Override
   public void softmaxBackward(Storage y, Storage gy, Storage gx, int rows, int cols, boolean log) {
     SoftmaxKernels.softmaxBackward(f(y), f(gy), f(gx), rows, cols, log);
+    written(gx);
   }
 
   @Override
   public void layerNorm(Storage x, Storage gamma, Storage beta, Storage y, Storage mean, Storage rstd, int rows, int cols,
       float eps) {
     LayerNormKernels.forward(f(x), f(gamma), f(beta), f(y), f(mean), f(rstd), rows, cols, eps);
+    written(y, mean, rstd);
   }
 
   @Override
   public void layerNormBackward(Storage x, Storage gamma, Storage mean, Storage rstd, Storage gy, Storage gx,
       Storage gGamma, Storage gBeta, int rows, int cols) {
     LayerNormKernels.backward(f(x), f(gamma), f(mean), f(rstd), f(gy), f(gx), f(gGamma), f(gBeta), rows, cols);
+    written(gx, gGamma, gBeta);
   }
 
   @Override
   public void gather(Storage table, int dim, int[] ids, Storage out) {
     IndexKernels.gather(f(table), dim, ids, f(out));
+    written(out);
   }
 
   @Override
   public void scatterAdd(Storage gOut, int dim, int[] ids, Storage gTable) {
     IndexKernels.scatterAdd(f(gOut), dim, ids, f(gTable));
+    written(gTable);
   }
 
   @Override
   public void dropout(Storage x, Storage y, int n, float p, long seed) {
     ElementwiseKernels.dropout(f(x), f(y), n, p, seed);
+    written(y);
   }
 
   @Override
   public void crossEntropy(Storage logits, int[] targets, Storage logProb, Storage loss, int rows, int cols) {
     SoftmaxKernels.crossEntropy(f(logits), targets, f(logProb), f(loss), rows, cols);
+    written(logProb, loss);
   }
 
   @Override
   public void crossEntropyBackward(Storage logProb, int[] targets, Storage gLoss, Storage gLogits, int rows, int cols) {
     SoftmaxKernels.crossEntropyBackward(f(logProb), targets, f(gLoss), f(gLogits), rows, cols);
+    written(gLogits);
   }
 
   @Override
@@ -164,6 +238,7 @@ public final class CpuBackend implements Backend {
       int seqQ, int seqK, int dim, float scale, float dropout, long seed) {
     FlashAttention.forward(f(q), f(k), f(v), f(keyMask), f(out), f(lse), batch, heads, seqQ, seqK, dim, scale, dropout,
         seed);
+    written(out, lse);
   }
 
   @Override
@@ -172,18 +247,21 @@ public final class CpuBackend implements Backend {
       long seed) {
     FlashAttention.backward(f(q), f(k), f(v), f(keyMask), f(out), f(lse), f(gOut), f(gq), f(gk), f(gv), batch, heads,
         seqQ, seqK, dim, scale, dropout, seed);
+    written(gq, gk, gv);
   }
 
   @Override
   public void adamW(Storage param, Storage grad, Storage m, Storage v, int n, float lr, float beta1, float beta2, float eps,
       float weightDecay, int step) {
     OptimizerKernels.adamW(f(param), f(grad), f(m), f(v), n, lr, beta1, beta2, eps, weightDecay, step);
+    written(param, m, v);
   }
 
   @Override
   public void sgd(Storage param, Storage grad, Storage momentumBuffer, int n, float lr, float momentum, float weightDecay,
       boolean firstStep) {
     OptimizerKernels.sgd(f(param), f(grad), f(momentumBuffer), n, lr, momentum, weightDecay, firstStep);
+    written(param, momentumBuffer);
   }
 
   @Override
@@ -191,6 +269,7 @@ public final class CpuBackend implements Backend {
       int maskPeriod, Storage rowLse, Storage colLse, Storage diag) {
     PairwiseLogSumExpKernel.forward(f(a), f(b), n, m, d, scale, maskStart, maskEnd, maskPeriod, f(rowLse), f(colLse),
         f(diag));
+    written(rowLse, colLse, diag);
   }
 
   @Override
@@ -199,6 +278,7 @@ public final class CpuBackend implements Backend {
       Storage gA, Storage gB) {
     PairwiseLogSumExpKernel.backward(f(a), f(b), n, m, d, scale, maskStart, maskEnd, maskPeriod, f(rowLse), f(colLse),
         f(gRowLse), f(gColLse), f(gDiag), f(gA), f(gB));
+    written(gA, gB);
   }
 
   @Override
@@ -206,5 +286,6 @@ public final class CpuBackend implements Backend {
       int[] maskEnd, int maskPeriod, Storage rowLse, Storage diag, Storage gA, Storage gB) {
     PairwiseLogSumExpKernel.forwardWithRowGradient(f(a), f(b), n, m, d, scale, maskStart, maskEnd, maskPeriod,
         f(rowLse), f(diag), f(gA), f(gB));
+    written(rowLse, diag, gA, gB);
   }
 }

@@ -13,13 +13,43 @@ import dev.embed4j.engine.backend.Storage;
 public final class CpuStorage implements Storage {
   private float[] data;
   private final int size;
+  /** Bumped by every write through {@link CpuBackend}; see {@link #modified()}. */
+  private volatile long version;
+  /** Values derived from the contents, by slot, each valid for the version it records (the GEMM's packings of B). */
+  private volatile Object derivedPlain, derivedTransposed;
 
   public CpuStorage(float[] data) {
     this.data = data;
     this.size = data.length;
   }
 
-  /** The backing array; throws if released. */
+  /**
+   * How many writes this storage has seen: a value derived from its contents (the GEMM's packed copy of a
+   * weight) stays valid while this is unchanged.
+   */
+  public long version() {
+    return version;
+  }
+
+  /**
+   * Marks the contents changed. Every {@link CpuBackend} call that writes a storage calls it (in-place updates
+   * by optimisers included); code that writes {@link #data()} directly must call it too, or a GEMM may go on
+   * reading a packed copy of the old values.
+   */
+  public void modified() {
+    version++; // a racing increment may be lost, but the value still moves on from the one a reader saw
+  }
+
+  Object derived(boolean transposed) {
+    return transposed ? derivedTransposed : derivedPlain;
+  }
+
+  void derived(boolean transposed, Object value) {
+    if (transposed) derivedTransposed = value;
+    else derivedPlain = value;
+  }
+
+  /** The backing array; throws if released (write to it only with {@link #modified()}). */
   public float[] data() {
     float[] d = data;
     if (d == null) throw new IllegalStateException("CPU storage of " + size + " floats was used after release");
@@ -39,6 +69,7 @@ public final class CpuStorage implements Storage {
   @Override
   public void release() {
     data = null;
+    derivedPlain = derivedTransposed = null;
   }
 
   @Override

@@ -151,6 +151,83 @@ public final class PackedGemm implements GemmKernel {
   }
 
   /**
+   * op(B) packed whole, in the layout {@link #serial} reads from a shared packing, for a B that many GEMMs
+   * read unchanged (a weight): {@link #gemm(boolean, int, float, float[], int, int, PackedB, float, float[],
+   * int, int)} then skips the packing, which for the encoder's weights on short texts (m ≈ 200 rows against
+   * k·n = 384×1536) took a tenth of the time. Immutable; valid for the packer that made it and for as long
+   * as B's values stay as they were (the caller's concern: {@code CpuBackend} keys it to the storage's version).
+   */
+  public record PackedB(PackedGemm packer, boolean transB, int k, int n, float[] panels) {}
+
+  /** Packs all of op(B) (k×n; B stored n×k with {@code transB}) for reuse, over all threads. */
+  public PackedB pack(boolean transB, float[] b, int bOff, int ldb, int k, int n) {
+    if (k <= 0 || n <= 0) throw new IllegalArgumentException("pack: k = " + k + " and n = " + n + " must be positive");
+    int kcb = blockSize(k, kcMax, 1), ncb = blockSize(n, ncMax, NR);
+    int panelsB = (n + NR - 1) / NR;
+    float[] panels = new float[panelsB * NR * k];
+    if ((long) k * n < PARALLEL_MIN_FMAS / 16 || Parallel.threads() <= 1) {
+      packAllB(transB, b, bOff, ldb, k, n, kcb, ncb, 0, panelsB, panels);
+    } else {
+      Parallel.forRange(panelsB, 1, (q0, q1) -> packAllB(transB, b, bOff, ldb, k, n, kcb, ncb, q0, q1, panels));
+    }
+    return new PackedB(this, transB, k, n, panels);
+  }
+
+  /**
+   * C = alpha·op(A)·op(B) + beta·C with op(B) packed beforehand by {@link #pack} of this instance. Threads
+   * split the rows whichever side is longer, all reading the one packing; the results equal {@link #gemm}'s
+   * bit for bit.
+   */
+  public void gemm(boolean transA, int m, float alpha, float[] a, int aOff, int lda, PackedB b, float beta, float[] c,
+      int cOff, int ldc) {
+    if (b.packer() != this) throw new IllegalArgumentException("op(B) was packed by another GEMM instance");
+    int n = b.n(), k = b.k();
+    if (m <= 0) return;
+    if (alpha == 0f) {
+      scale(m, n, beta, c, cOff, ldc);
+      return;
+    }
+    int threads = Parallel.threads();
+    if (threads <= 1 || (long) m * n * k < PARALLEL_MIN_FMAS || m < 2 * MR) {
+      serial(transA, b.transB(), m, n, k, alpha, a, aOff, lda, null, 0, 0, beta, c, cOff, ldc, WORKSPACE.get(),
+          b.panels());
+      return;
+    }
+    int panels = (m + MR - 1) / MR;
+    Parallel.forRange(panels, 1, (lo, hi) -> {
+      int i0 = lo * MR, i1 = Math.min(m, hi * MR);
+      int aStart = transA ? aOff + i0 : aOff + i0 * lda;
+      serial(transA, b.transB(), i1 - i0, n, k, alpha, a, aStart, lda, null, 0, 0, beta, c, cOff + i0 * ldc, ldc,
+          WORKSPACE.get(), b.panels());
+    });
+  }
+
+  /**
+   * The micro-kernel alone for at least {@code multiplyAdds} multiply-adds, split over {@link Parallel}'s
+   * threads, on packed panels that stay in cache (B: one kc×NR panel in L1; A: 32 MR-row panels in L2): no packing,
+   * no blocking loops, nothing else. No GEMM on this kernel, and no model whose GEMMs do that many
+   * multiply-adds, can take less time; benchmarks time it to bound a workload. Returns a value of C to consume.
+   */
+  public static float kernelAlone(long multiplyAdds) {
+    int kc = DEFAULT_KC, rows = 32 * MR;
+    long calls = (multiplyAdds + (long) MR * NR * kc - 1) / ((long) MR * NR * kc);
+    float[] sink = new float[1];
+    Parallel.forRange((int) Math.min(Integer.MAX_VALUE, calls), 1, (lo, hi) -> {
+      float[] pa = new float[rows * kc], pb = new float[NR * kc], c = new float[rows * NR], tile = new float[MR * NR];
+      for (int i = 0; i < pa.length; i++) pa[i] = (i % 7) * 0.25f;
+      for (int i = 0; i < pb.length; i++) pb[i] = (i % 5) * 0.5f;
+      for (int i = lo; i < hi; i++) {
+        int row = (i & 31) * MR;
+        GemmMicroKernel.tile(kc, pa, row * kc, pb, 0, c, row * NR, NR, OVERWRITE, 1f, 0f, MR, NR, tile);
+      }
+      synchronized (sink) {
+        sink[0] += c[0] + c[c.length - 1];
+      }
+    });
+    return sink[0];
+  }
+
+  /**
    * Packs panels [q0, q1) (NR columns each, counted over all of n) of op(B) for every k block, into the
    * layout {@link #serial} reads from a shared packing: block (jc, pc) at jc·k + pc·ncPad, where ncPad is
    * the block's width rounded up to NR, each block laid out as {@link GemmPacking#packB} lays it out.

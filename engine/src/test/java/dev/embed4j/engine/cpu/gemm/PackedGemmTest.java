@@ -156,6 +156,50 @@ class PackedGemmTest {
     }
   }
 
+  /**
+   * A GEMM on op(B) packed beforehand equals the one that packs it, bit for bit: every transpose, offsets and
+   * leading dimensions past the width, alpha and beta, one and two threads, the default blocking and tiny blocks
+   * that cross every k, n and m boundary (m below and above n, so both of gemm's thread splits are compared).
+   */
+  @Test
+  void prepackedEqualsPackingEachCall() {
+    Random rnd = new Random(23);
+    int before = Parallel.threads();
+    int[][] shapes = {{1, 31, 7}, {13, 1, 127}, {203, 77, 91}, {61, 203, 91}, {301, 95, 611}, {9, 400, 33}};
+    try {
+      for (PackedGemm g : new PackedGemm[] {new PackedGemm(), new PackedGemm(16, 8, 32, true)}) {
+        for (int threads : new int[] {1, 2}) {
+          Parallel.setThreads(threads);
+          for (int[] mnk : shapes) {
+            for (int t = 0; t < 4; t++) {
+              boolean ta = (t & 1) != 0, tb = (t & 2) != 0;
+              int m = mnk[0], n = mnk[1], k = mnk[2], pad = rnd.nextInt(3);
+              int lda = (ta ? m : k) + pad, ldb = (tb ? k : n) + pad, ldc = n + pad;
+              float[] a = random(rnd, 3 + (ta ? k : m) * lda), b = random(rnd, 5 + (tb ? n : k) * ldb);
+              float[] c = random(rnd, 2 + m * ldc);
+              float alpha = t == 3 ? -0.5f : 1f, beta = t == 2 ? 0.25f : t == 1 ? 1f : 0f;
+              float[] each = c.clone(), once = c.clone();
+              g.gemm(ta, tb, m, n, k, alpha, a, 3, lda, b, 5, ldb, beta, each, 2, ldc);
+              PackedGemm.PackedB packed = g.pack(tb, b, 5, ldb, k, n);
+              g.gemm(ta, m, alpha, a, 3, lda, packed, beta, once, 2, ldc);
+              for (int i = 0; i < c.length; i++) {
+                if (Float.floatToRawIntBits(each[i]) != Float.floatToRawIntBits(once[i])) {
+                  fail(String.format("element %d: %s packed once, %s packed per call (threads=%d transA=%b transB=%b "
+                      + "m=%d n=%d k=%d)", i, once[i], each[i], threads, ta, tb, m, n, k));
+                }
+              }
+            }
+          }
+        }
+      }
+      PackedGemm.PackedB other = new PackedGemm().pack(false, new float[64], 0, 8, 8, 8);
+      assertThrows(IllegalArgumentException.class,
+          () -> new PackedGemm().gemm(false, 8, 1f, new float[64], 0, 8, other, 0f, new float[64], 0, 8));
+    } finally {
+      Parallel.setThreads(before);
+    }
+  }
+
   @Test
   void registryNamesAndSwitching() {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> GemmKernels.byName("nope"));
