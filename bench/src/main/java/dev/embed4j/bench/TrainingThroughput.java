@@ -2,6 +2,7 @@ package dev.embed4j.bench;
 
 import dev.embed4j.engine.Generator;
 import dev.embed4j.engine.Tensor;
+import dev.embed4j.engine.cpu.CpuBackend;
 import dev.embed4j.engine.cpu.Parallel;
 import dev.embed4j.engine.optim.AdamW;
 import dev.embed4j.engine.optim.GradClip;
@@ -22,11 +23,12 @@ import java.util.Random;
  * AdamW, dropout on, clipping at 1. Its peer is {@code bench/torch/train_throughput.py}, the same encoder,
  * loss and optimiser in PyTorch; {@code bench/torch/compare.sh} runs both one after the other.
  *
- * <p>Usage: {@code TrainingThroughput TOKENS THREADS [STEPS] [alternate]}; prints pairs per second. With
+ * <p>Usage: {@code TrainingThroughput TOKENS THREADS [STEPS] [alternate | alternate-reuse]}; prints pairs per second. With
  * {@code alternate}, steps alternate between batches in parts of 16 rows, one per thread
  * ({@code SentenceEncoder.forward}'s default) and one pass with every kernel split across the threads
  * ({@code -Dembed4j.parts=false}), and it prints the rate of each: within one process the machine's drift
- * between runs cancels out.
+ * between runs cancels out. With {@code alternate-reuse} the steps alternate between reusing the packed
+ * weights in the GEMMs and packing them on every call ({@code CpuBackend.reusePackings}).
  */
 public final class TrainingThroughput {
   private static final String[] WORDS = {"cat", "dog", "house", "river", "tree", "car", "bread", "music", "stone", "cloud",
@@ -38,7 +40,9 @@ public final class TrainingThroughput {
   public static void main(String[] args) throws Exception {
     int tokens = Integer.parseInt(args[0]), threads = Integer.parseInt(args[1]);
     int steps = args.length > 2 ? Integer.parseInt(args[2]) : 5, pairs = 32;
-    boolean alternate = args.length > 3 && args[3].equals("alternate");
+    String what = args.length > 3 ? args[3] : "";
+    boolean alternate = what.equals("alternate") || what.equals("alternate-reuse");
+    boolean reuse = what.equals("alternate-reuse");
     long[] nanos = new long[2];
     int[] counted = new int[2];
     Parallel.setThreads(threads);
@@ -55,8 +59,9 @@ public final class TrainingThroughput {
     long start = 0;
     for (int s = 0; s < warmup + steps; s++) {
       if (s == warmup) start = System.nanoTime();
-      int mode = alternate ? s % 2 : 0; // 0: in parts, 1: one pass
-      System.setProperty("embed4j.parts", mode == 0 ? "true" : "false");
+      int mode = alternate ? s % 2 : 0; // 0: in parts (or reusing packings), 1: one pass (or packing every call)
+      if (reuse) CpuBackend.reusePackings(mode == 0);
+      else System.setProperty("embed4j.parts", mode == 0 ? "true" : "false");
       List<List<PromptedText>> columns = List.of(texts(r, pairs, tokens), texts(r, pairs, tokens));
       long t = System.nanoTime();
       opt.zeroGrad();
@@ -70,6 +75,13 @@ public final class TrainingThroughput {
       }
     }
     System.clearProperty("embed4j.parts");
+    CpuBackend.reusePackings(true);
+    if (reuse) {
+      System.out.printf(Locale.ROOT, "embed4j tokens=%d threads=%d, alternating steps: reusing packed weights %.2f pairs/s, "
+          + "packing every call %.2f pairs/s (%d and %d steps)%n", tokens, threads, counted[0] * pairs / (nanos[0] / 1e9),
+          counted[1] * pairs / (nanos[1] / 1e9), counted[0], counted[1]);
+      return;
+    }
     if (alternate) {
       System.out.printf(Locale.ROOT, "embed4j tokens=%d threads=%d, alternating steps: in parts %.2f pairs/s, one pass %.2f "
           + "pairs/s (%d and %d steps)%n", tokens, threads, counted[0] * pairs / (nanos[0] / 1e9),

@@ -13,7 +13,10 @@ import jdk.incubator.vector.VectorSpecies;
  *
  * <p>Layout: x, y, gy, gx contiguous from their offsets; y may alias x (in-place scaling). Each op has its
  * own loop, so the op's switch is decided once per call and the Vector API calls see constant operators
- * (a non-constant operator makes C2 give up the intrinsic and box every vector). The tail (fewer than
+ * (a non-constant operator makes C2 give up the intrinsic and box every vector). Loads are
+ * {@code FloatVector.fromArray} calls written out, never a helper method: C2 compiled such a helper on its
+ * own inside the GELU backward instead of inlining it, and then boxed the vector it returned on every call
+ * (1.4 % of a training step). The tail (fewer than
  * one vector) goes through the scalar twin. Work above {@link #GRAIN} elements is split into contiguous
  * chunks over {@link Parallel}.
  *
@@ -42,23 +45,23 @@ public final class ElementwiseKernels {
       // LOG, TANH and POW(p ∉ {1, 2}) take the scalar loop below: lanewise(LOG/TANH/POW) rounds differently in the
       // Vector API's Java fallback and in its C2 intrinsic, so results would depend on when the JIT got there
       case LOG -> { }
-      case SQRT -> { for (; i < bound; i += L) load(x, xo + i).sqrt().intoArray(y, yo + i); }
-      case NEG -> { for (; i < bound; i += L) load(x, xo + i).neg().intoArray(y, yo + i); }
+      case SQRT -> { for (; i < bound; i += L) FloatVector.fromArray(S, x, xo + i).sqrt().intoArray(y, yo + i); }
+      case NEG -> { for (; i < bound; i += L) FloatVector.fromArray(S, x, xo + i).neg().intoArray(y, yo + i); }
       case TANH -> { }
       case GELU -> i = gelu(x, xo, y, yo, i, bound);
       case POW -> {
         if (p == 2f) {
-          for (; i < bound; i += L) { FloatVector v = load(x, xo + i); v.mul(v).intoArray(y, yo + i); }
+          for (; i < bound; i += L) { FloatVector v = FloatVector.fromArray(S, x, xo + i); v.mul(v).intoArray(y, yo + i); }
         } else if (p == 1f) {
-          for (; i < bound; i += L) load(x, xo + i).intoArray(y, yo + i);
+          for (; i < bound; i += L) FloatVector.fromArray(S, x, xo + i).intoArray(y, yo + i);
         }
       }
-      case SCALE -> { for (; i < bound; i += L) load(x, xo + i).mul(p).intoArray(y, yo + i); }
-      case ADD_SCALAR -> { for (; i < bound; i += L) load(x, xo + i).add(p).intoArray(y, yo + i); }
+      case SCALE -> { for (; i < bound; i += L) FloatVector.fromArray(S, x, xo + i).mul(p).intoArray(y, yo + i); }
+      case ADD_SCALAR -> { for (; i < bound; i += L) FloatVector.fromArray(S, x, xo + i).add(p).intoArray(y, yo + i); }
       case RELU -> {
         FloatVector zero = FloatVector.zero(S);
         for (; i < bound; i += L) {
-          FloatVector v = load(x, xo + i);
+          FloatVector v = FloatVector.fromArray(S, x, xo + i);
           zero.blend(v, v.compare(VectorOperators.GT, 0f)).intoArray(y, yo + i);
         }
       }
@@ -75,32 +78,32 @@ public final class ElementwiseKernels {
       int hi) {
     int i = lo, bound = lo + S.loopBound(hi - lo);
     switch (op) {
-      case EXP -> { for (; i < bound; i += L) load(gy, i).mul(load(y, i)).intoArray(gx, i); }
-      case LOG -> { for (; i < bound; i += L) load(gy, i).div(load(x, i)).intoArray(gx, i); }
-      case SQRT -> { for (; i < bound; i += L) load(gy, i).mul(0.5f).div(load(y, i)).intoArray(gx, i); }
-      case NEG -> { for (; i < bound; i += L) load(gy, i).neg().intoArray(gx, i); }
+      case EXP -> { for (; i < bound; i += L) FloatVector.fromArray(S, gy, i).mul(FloatVector.fromArray(S, y, i)).intoArray(gx, i); }
+      case LOG -> { for (; i < bound; i += L) FloatVector.fromArray(S, gy, i).div(FloatVector.fromArray(S, x, i)).intoArray(gx, i); }
+      case SQRT -> { for (; i < bound; i += L) FloatVector.fromArray(S, gy, i).mul(0.5f).div(FloatVector.fromArray(S, y, i)).intoArray(gx, i); }
+      case NEG -> { for (; i < bound; i += L) FloatVector.fromArray(S, gy, i).neg().intoArray(gx, i); }
       case TANH -> {
         // 1 − y² by one fma: near |y| = 1 a separate y·y would round away most of the difference
         FloatVector one = FloatVector.broadcast(S, 1f);
         for (; i < bound; i += L) {
-          FloatVector v = load(y, i);
-          v.neg().fma(v, one).mul(load(gy, i)).intoArray(gx, i);
+          FloatVector v = FloatVector.fromArray(S, y, i);
+          v.neg().fma(v, one).mul(FloatVector.fromArray(S, gy, i)).intoArray(gx, i);
         }
       }
       case GELU -> i = geluBackward(x, gy, gx, i, bound);
       case POW -> {
         if (p == 2f) {
-          for (; i < bound; i += L) load(x, i).mul(2f).mul(load(gy, i)).intoArray(gx, i);
+          for (; i < bound; i += L) FloatVector.fromArray(S, x, i).mul(2f).mul(FloatVector.fromArray(S, gy, i)).intoArray(gx, i);
         } else if (p == 1f) {
-          for (; i < bound; i += L) load(gy, i).intoArray(gx, i);
+          for (; i < bound; i += L) FloatVector.fromArray(S, gy, i).intoArray(gx, i);
         } // otherwise the scalar loop, as in the forward
       }
-      case SCALE -> { for (; i < bound; i += L) load(gy, i).mul(p).intoArray(gx, i); }
-      case ADD_SCALAR -> { for (; i < bound; i += L) load(gy, i).intoArray(gx, i); }
+      case SCALE -> { for (; i < bound; i += L) FloatVector.fromArray(S, gy, i).mul(p).intoArray(gx, i); }
+      case ADD_SCALAR -> { for (; i < bound; i += L) FloatVector.fromArray(S, gy, i).intoArray(gx, i); }
       case RELU -> {
         FloatVector zero = FloatVector.zero(S);
         for (; i < bound; i += L) {
-          zero.blend(load(gy, i), load(x, i).compare(VectorOperators.GT, 0f)).intoArray(gx, i);
+          zero.blend(FloatVector.fromArray(S, gy, i), FloatVector.fromArray(S, x, i).compare(VectorOperators.GT, 0f)).intoArray(gx, i);
         }
       }
     }
@@ -127,26 +130,26 @@ public final class ElementwiseKernels {
 
   /** out[oo + i] = Φ(x[xo + i]), n a multiple of L. */
   private static void normalCdf(float[] x, int xo, float[] out, int oo, int n) {
-    for (int i = 0; i < n; i += L) VectorMath.normalCdf(load(x, xo + i)).intoArray(out, oo + i);
+    for (int i = 0; i < n; i += L) VectorMath.normalCdf(FloatVector.fromArray(S, x, xo + i)).intoArray(out, oo + i);
   }
 
   /** gx[o + i] = (cdf[co + i] + x·φ(x))·gy at o + i, n a multiple of L. */
   private static void geluBackwardFromCdf(float[] x, float[] gy, float[] cdf, int co, float[] gx, int o, int n) {
     for (int i = 0; i < n; i += L) {
-      FloatVector xv = load(x, o + i);
-      VectorMath.normalPdf(xv).fma(xv, load(cdf, co + i)).mul(load(gy, o + i)).intoArray(gx, o + i);
+      FloatVector xv = FloatVector.fromArray(S, x, o + i);
+      VectorMath.normalPdf(xv).fma(xv, FloatVector.fromArray(S, cdf, co + i)).mul(FloatVector.fromArray(S, gy, o + i)).intoArray(gx, o + i);
     }
   }
 
   /** GELU over [from, to) (a multiple of L long); returns {@code to}. See {@link #geluBackward}. */
   private static int gelu(float[] x, int xo, float[] y, int yo, int from, int to) {
-    for (int i = from; i < to; i += L) VectorMath.gelu(load(x, xo + i)).intoArray(y, yo + i);
+    for (int i = from; i < to; i += L) VectorMath.gelu(FloatVector.fromArray(S, x, xo + i)).intoArray(y, yo + i);
     return to;
   }
 
   /** e^x over [from, to) (a multiple of L long); returns {@code to}. See {@link #geluBackward}. */
   private static int exp(float[] x, int xo, float[] y, int yo, int from, int to) {
-    for (int i = from; i < to; i += L) VectorMath.exp(load(x, xo + i)).intoArray(y, yo + i);
+    for (int i = from; i < to; i += L) VectorMath.exp(FloatVector.fromArray(S, x, xo + i)).intoArray(y, yo + i);
     return to;
   }
 
@@ -158,8 +161,12 @@ public final class ElementwiseKernels {
    */
   public static void dropout(float[] x, float[] y, int n, float p, long seed) {
     float scale = 1f / (1f - p);
+    int threshold = Generator.keepThreshold(p);
     Parallel.forRange(n, GRAIN, (lo, hi) -> {
-      for (int i = lo; i < hi; i++) y[i] = Generator.uniform(seed, i) >= p ? x[i] * scale : 0f;
+      // x·scale where kept, +0 where dropped (even for a NaN or infinite x), as uniform(seed, i) >= p decides
+      for (int i = lo; i < hi; i++) {
+        y[i] = Float.intBitsToFloat(Float.floatToRawIntBits(x[i] * scale) & Generator.keepMask(seed, i, threshold));
+      }
     });
   }
 
@@ -168,7 +175,4 @@ public final class ElementwiseKernels {
     Parallel.forRange(n, GRAIN * 4, (lo, hi) -> java.util.Arrays.fill(dst, off + lo, off + hi, value));
   }
 
-  private static FloatVector load(float[] a, int i) {
-    return FloatVector.fromArray(S, a, i);
-  }
 }

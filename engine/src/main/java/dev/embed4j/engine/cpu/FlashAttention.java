@@ -221,7 +221,8 @@ public final class FlashAttention {
    */
   private static void keepFactors(float[] keep, int n, long seed, long base, float p) {
     float scale = 1f / (1f - p); // in float, as the dropout op computes it
-    for (int j = 0; j < n; j++) keep[j] = Generator.uniform(seed, base + j) >= p ? scale : 0f;
+    int scaleBits = Float.floatToRawIntBits(scale), threshold = Generator.keepThreshold(p);
+    for (int j = 0; j < n; j++) keep[j] = Float.intBitsToFloat(scaleBits & Generator.keepMask(seed, base + j, threshold));
   }
 
   /** x[off + j] *= f[j] for j &lt; n. */

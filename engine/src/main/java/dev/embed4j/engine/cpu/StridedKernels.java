@@ -112,13 +112,13 @@ public final class StridedKernels {
       int n) {
     int i = 0, bound = S.loopBound(n);
     switch (op) {
-      case ADD -> { for (; i < bound; i += L) load(a, ao + i).add(load(b, bo + i)).intoArray(o, oo + i); }
-      case SUB -> { for (; i < bound; i += L) load(a, ao + i).sub(load(b, bo + i)).intoArray(o, oo + i); }
-      case MUL -> { for (; i < bound; i += L) load(a, ao + i).mul(load(b, bo + i)).intoArray(o, oo + i); }
-      case DIV -> { for (; i < bound; i += L) load(a, ao + i).div(load(b, bo + i)).intoArray(o, oo + i); }
+      case ADD -> { for (; i < bound; i += L) FloatVector.fromArray(S, a, ao + i).add(FloatVector.fromArray(S, b, bo + i)).intoArray(o, oo + i); }
+      case SUB -> { for (; i < bound; i += L) FloatVector.fromArray(S, a, ao + i).sub(FloatVector.fromArray(S, b, bo + i)).intoArray(o, oo + i); }
+      case MUL -> { for (; i < bound; i += L) FloatVector.fromArray(S, a, ao + i).mul(FloatVector.fromArray(S, b, bo + i)).intoArray(o, oo + i); }
+      case DIV -> { for (; i < bound; i += L) FloatVector.fromArray(S, a, ao + i).div(FloatVector.fromArray(S, b, bo + i)).intoArray(o, oo + i); }
       case MASK_FILL -> {
         for (; i < bound; i += L) {
-          load(a, ao + i).blend(p, load(b, bo + i).compare(VectorOperators.NE, 0f)).intoArray(o, oo + i);
+          FloatVector.fromArray(S, a, ao + i).blend(p, FloatVector.fromArray(S, b, bo + i).compare(VectorOperators.NE, 0f)).intoArray(o, oo + i);
         }
       }
     }
@@ -128,10 +128,10 @@ public final class StridedKernels {
   private static void vectorScalar(BinaryOp op, float p, float[] a, int ao, float b, float[] o, int oo, int n) {
     int i = 0, bound = S.loopBound(n);
     switch (op) {
-      case ADD -> { for (; i < bound; i += L) load(a, ao + i).add(b).intoArray(o, oo + i); }
-      case SUB -> { for (; i < bound; i += L) load(a, ao + i).sub(b).intoArray(o, oo + i); }
-      case MUL -> { for (; i < bound; i += L) load(a, ao + i).mul(b).intoArray(o, oo + i); }
-      case DIV -> { for (; i < bound; i += L) load(a, ao + i).div(b).intoArray(o, oo + i); }
+      case ADD -> { for (; i < bound; i += L) FloatVector.fromArray(S, a, ao + i).add(b).intoArray(o, oo + i); }
+      case SUB -> { for (; i < bound; i += L) FloatVector.fromArray(S, a, ao + i).sub(b).intoArray(o, oo + i); }
+      case MUL -> { for (; i < bound; i += L) FloatVector.fromArray(S, a, ao + i).mul(b).intoArray(o, oo + i); }
+      case DIV -> { for (; i < bound; i += L) FloatVector.fromArray(S, a, ao + i).div(b).intoArray(o, oo + i); }
       case MASK_FILL -> {
         if (b != 0f) {
           java.util.Arrays.fill(o, oo, oo + n, p);
@@ -148,12 +148,12 @@ public final class StridedKernels {
     int i = 0, bound = S.loopBound(n);
     FloatVector va = FloatVector.broadcast(S, a);
     switch (op) {
-      case ADD -> { for (; i < bound; i += L) va.add(load(b, bo + i)).intoArray(o, oo + i); }
-      case SUB -> { for (; i < bound; i += L) va.sub(load(b, bo + i)).intoArray(o, oo + i); }
-      case MUL -> { for (; i < bound; i += L) va.mul(load(b, bo + i)).intoArray(o, oo + i); }
-      case DIV -> { for (; i < bound; i += L) va.div(load(b, bo + i)).intoArray(o, oo + i); }
+      case ADD -> { for (; i < bound; i += L) va.add(FloatVector.fromArray(S, b, bo + i)).intoArray(o, oo + i); }
+      case SUB -> { for (; i < bound; i += L) va.sub(FloatVector.fromArray(S, b, bo + i)).intoArray(o, oo + i); }
+      case MUL -> { for (; i < bound; i += L) va.mul(FloatVector.fromArray(S, b, bo + i)).intoArray(o, oo + i); }
+      case DIV -> { for (; i < bound; i += L) va.div(FloatVector.fromArray(S, b, bo + i)).intoArray(o, oo + i); }
       case MASK_FILL -> {
-        for (; i < bound; i += L) va.blend(p, load(b, bo + i).compare(VectorOperators.NE, 0f)).intoArray(o, oo + i);
+        for (; i < bound; i += L) va.blend(p, FloatVector.fromArray(S, b, bo + i).compare(VectorOperators.NE, 0f)).intoArray(o, oo + i);
       }
     }
     for (; i < n; i++) o[oo + i] = ElementwiseReference.apply(op, p, a, b[bo + i]);
@@ -208,9 +208,5 @@ public final class StridedKernels {
         }
       }
     });
-  }
-
-  private static FloatVector load(float[] a, int i) {
-    return FloatVector.fromArray(S, a, i);
   }
 }

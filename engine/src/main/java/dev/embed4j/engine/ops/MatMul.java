@@ -99,8 +99,23 @@ public final class MatMul extends Node {
   protected Tensor[] backward(Tensor[] g) {
     Tensor ga = null, gb = null;
     if (a.requiresGrad()) ga = Broadcast.sumTo(apply(g[0], b.t()), a.shape());
-    if (b.requiresGrad()) gb = Broadcast.sumTo(apply(a.t(), g[0]), b.shape());
+    if (b.requiresGrad()) {
+      if (transposedMatrix(b) && a.shape().length == 2) {
+        // B is a transposed view (x·Wᵀ): make dB as Gᵀ·A, which lies in W's own layout, and hand it back
+        // transposed, so W's gradient arrives contiguous instead of through a strided transposing copy. The
+        // same products summed in the same order: the same bits as Aᵀ·G.
+        gb = apply(g[0].t(), a).t();
+      } else {
+        gb = Broadcast.sumTo(apply(a.t(), g[0]), b.shape());
+      }
+    }
     return new Tensor[] {ga, gb};
+  }
+
+  /** A 2-D view whose elements run down its columns: a transposed dense matrix. */
+  private static boolean transposedMatrix(Tensor x) {
+    int[] st = x.strides(), sh = x.shape();
+    return sh.length == 2 && sh[0] > 1 && sh[1] > 1 && st[0] == 1 && st[1] >= sh[0];
   }
 
   @Override

@@ -120,6 +120,37 @@ class ElementwiseKernelsTest {
     }
   }
 
+  /**
+   * The branch-free mask decides exactly as uniform(seed, i) >= p, for rates whose p·2^24 is and is not a
+   * whole number (0.25, 0.1), the smallest and largest floats around them, 0, and values near 1; and the kernel
+   * writes +0 where it drops, for negative, infinite and NaN inputs too, as its twin does.
+   */
+  @Test
+  void branchFreeKeepMaskDecidesAsUniformDoes() {
+    float[] rates = {0f, Float.MIN_VALUE, 0x1.0p-24f, 0x1.8p-24f, 0.1f, Math.nextDown(0.25f), 0.25f, Math.nextUp(0.25f),
+        0.5f, 0.9f, Math.nextDown(1f)};
+    for (float p : rates) {
+      int threshold = dev.embed4j.engine.Generator.keepThreshold(p);
+      for (long seed : new long[] {0L, 7L, -3L, 0x123456789ABCDEFL}) {
+        for (long i = 0; i < 20_000; i++) {
+          long index = i * 7919L + seed;
+          boolean keep = dev.embed4j.engine.Generator.uniform(seed, index) >= p;
+          int mask = dev.embed4j.engine.Generator.keepMask(seed, index, threshold);
+          if (mask != (keep ? -1 : 0)) {
+            throw new AssertionError("p=" + p + " seed=" + seed + " index=" + index + ": mask " + mask + ", keep " + keep);
+          }
+        }
+      }
+    }
+    float[] x = {Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, -0f, -1.5f, 3f, -2e30f, 1e-40f};
+    float[] big = new float[4099];
+    for (int i = 0; i < big.length; i++) big[i] = x[i % x.length];
+    float[] want = new float[big.length], got = new float[big.length];
+    ElementwiseReference.dropout(big, want, big.length, 0.5f, 99L);
+    ElementwiseKernels.dropout(big, got, big.length, 0.5f, 99L);
+    assertArrayEquals(want, got);
+  }
+
   @Test
   void fillWritesOnlyTheRange() {
     float[] a = new float[100_000];

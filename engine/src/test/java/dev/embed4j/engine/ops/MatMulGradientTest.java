@@ -66,6 +66,25 @@ class MatMulGradientTest {
     });
   }
 
+  /**
+   * x·Wᵀ hands W its gradient as Gᵀ·x in W's own layout: bit for bit what Aᵀ·G gives, and stored
+   * contiguously (no transposing copy on the way to the leaf).
+   */
+  @Test
+  void weightGradientThroughATransposedViewIsExactAndDense() {
+    java.util.Random r = new java.util.Random(4);
+    float[] xs = new float[67 * 50], ws = new float[29 * 50], gs = new float[67 * 29];
+    for (float[] f : new float[][] {xs, ws, gs}) for (int i = 0; i < f.length; i++) f[i] = r.nextFloat() * 2 - 1;
+    Tensor x = Tensor.of(xs, 67, 50), w = Tensor.of(ws, 29, 50).requiresGrad(true), g = Tensor.of(gs, 67, 29);
+    x.matmul(w.t()).backward(g);
+    float[] expected;
+    try (var off = dev.embed4j.engine.Grad.off()) {
+      expected = x.t().matmul(g).t().contiguous().toFloatArray();
+    }
+    org.junit.jupiter.api.Assertions.assertArrayEquals(expected, w.grad().toFloatArray());
+    assertTrue(w.grad().isContiguous());
+  }
+
   @Test
   void innerDimensionMismatchNamesBothShapes() {
     ShapeException e = assertThrows(ShapeException.class, () -> Tensor.zeros(2, 3).matmul(Tensor.zeros(4, 5)));
