@@ -55,16 +55,15 @@ public final class VectorMath {
    * class, which an element loaded from {@link #FOLD} does not give it; then every call ran the Java
    * fallback, boxing included (1.2 % of a training step in a profile). Null past the species' folds.
    */
-  private static final VectorShuffle<Float> FOLD0 = fold(0), FOLD1 = fold(1), FOLD2 = fold(2), FOLD3 = fold(3),
-      FOLD4 = fold(4);
+  private static final VectorShuffle<Float> FOLD0 = fold(0), FOLD1 = fold(1), FOLD2 = fold(2), FOLD3 = fold(3);
 
   private VectorMath() {}
 
-  @SuppressWarnings("unchecked")
   private static VectorShuffle<Float> fold(int k) {
     return k < FOLD.length ? FOLD[k] : null;
   }
 
+  @SuppressWarnings("unchecked")
   private static VectorShuffle<Float>[] folds() {
     int n = Integer.numberOfTrailingZeros(S.length());
     VectorShuffle<Float>[] f = new VectorShuffle[n];
@@ -74,7 +73,7 @@ public final class VectorMath {
 
   /** The sum of the lanes, in the same order on every tier (see {@link #FOLD}). */
   public static float sum(FloatVector v) {
-    if (FOLD.length > 5) {
+    if (FOLD.length > 4) { // vectors wider than 512 bits (SVE): the loop, intrinsics or not
       for (VectorShuffle<Float> f : FOLD) v = v.add(v.rearrange(f));
       return v.lane(0);
     }
@@ -83,7 +82,6 @@ public final class VectorMath {
     if (FOLD.length > 1) v = v.add(v.rearrange(FOLD1));
     if (FOLD.length > 2) v = v.add(v.rearrange(FOLD2));
     if (FOLD.length > 3) v = v.add(v.rearrange(FOLD3));
-    if (FOLD.length > 4) v = v.add(v.rearrange(FOLD4));
     return v.lane(0);
   }
 

@@ -132,13 +132,7 @@ public final class PackedGemm implements GemmKernel {
       int panelsB = (n + NR - 1) / NR;
       float[] shared = WORKSPACE.get().shared(panelsB * NR * k);
       Parallel.forRange(panelsB, 1, (q0, q1) -> packAllB(transB, b, bOff, ldb, k, n, kcb, ncb, q0, q1, shared));
-      int panels = (m + MR - 1) / MR;
-      Parallel.forRange(panels, 1, (lo, hi) -> {
-        int i0 = lo * MR, i1 = Math.min(m, hi * MR);
-        int aStart = transA ? aOff + i0 : aOff + i0 * lda;
-        serial(transA, transB, i1 - i0, n, k, alpha, a, aStart, lda, b, bOff, ldb, beta, c, cOff + i0 * ldc, ldc,
-            WORKSPACE.get(), shared);
-      });
+      rowSplit(transA, transB, m, n, k, alpha, a, aOff, lda, beta, c, cOff, ldc, shared);
     } else {
       int panels = (n + NR - 1) / NR;
       Parallel.forRange(panels, 1, (lo, hi) -> {
@@ -193,12 +187,18 @@ public final class PackedGemm implements GemmKernel {
           b.panels());
       return;
     }
+    rowSplit(transA, b.transB(), m, n, k, alpha, a, aOff, lda, beta, c, cOff, ldc, b.panels());
+  }
+
+  /** Whole MR panels of rows to each thread, every thread reading the one packing of all of op(B). */
+  private void rowSplit(boolean transA, boolean transB, int m, int n, int k, float alpha, float[] a, int aOff, int lda,
+      float beta, float[] c, int cOff, int ldc, float[] packedB) {
     int panels = (m + MR - 1) / MR;
     Parallel.forRange(panels, 1, (lo, hi) -> {
       int i0 = lo * MR, i1 = Math.min(m, hi * MR);
       int aStart = transA ? aOff + i0 : aOff + i0 * lda;
-      serial(transA, b.transB(), i1 - i0, n, k, alpha, a, aStart, lda, null, 0, 0, beta, c, cOff + i0 * ldc, ldc,
-          WORKSPACE.get(), b.panels());
+      serial(transA, transB, i1 - i0, n, k, alpha, a, aStart, lda, null, 0, 0, beta, c, cOff + i0 * ldc, ldc,
+          WORKSPACE.get(), packedB);
     });
   }
 
