@@ -4,6 +4,7 @@ import dev.embed4j.engine.Generator;
 import dev.embed4j.engine.backend.UnaryOp;
 import dev.embed4j.engine.cpu.reference.ElementwiseReference;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -27,6 +28,7 @@ import jdk.incubator.vector.VectorSpecies;
 public final class ElementwiseKernels {
   private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
   private static final int L = S.length();
+  private static final VectorSpecies<Integer> INTS = S.withLanes(int.class);
   /** Below this many elements a call stays on the calling thread: a fork costs a few microseconds. */
   static final int GRAIN = 1 << 15;
   /** Elements per block of a two-loop kernel: 4 KiB per array, well inside L1. */
@@ -155,17 +157,24 @@ public final class ElementwiseKernels {
 
   /**
    * y = x·keep/(1 − p) with keep = {@link Generator#uniform}(seed, i) ≥ p, so the mask is a pure function
-   * of (seed, i): the same on every backend and for any split over threads. The hash is 64-bit integer
-   * arithmetic, which AVX2 has no lane-wise multiply for, so this stays a scalar loop; it is split over
-   * threads instead.
+   * of (seed, i): the same on every backend and for any split over threads. The decisions come from
+   * {@link DropoutMasks}, several lanes at a time.
    */
   public static void dropout(float[] x, float[] y, int n, float p, long seed) {
     float scale = 1f / (1f - p);
     int threshold = Generator.keepThreshold(p);
     Parallel.forRange(n, GRAIN, (lo, hi) -> {
-      // x·scale where kept, +0 where dropped (even for a NaN or infinite x), as uniform(seed, i) >= p decides
-      for (int i = lo; i < hi; i++) {
-        y[i] = Float.intBitsToFloat(Float.floatToRawIntBits(x[i] * scale) & Generator.keepMask(seed, i, threshold));
+      // x·scale where kept, +0 where dropped (even for a NaN or infinite x), as uniform(seed, i) >= p decides;
+      // the decisions a block at a time (DropoutMasks), then one vector pass applying them
+      int[] mask = new int[Math.min(BLOCK, hi - lo)];
+      for (int b0 = lo; b0 < hi; b0 += BLOCK) {
+        int len = Math.min(BLOCK, hi - b0), i = 0;
+        DropoutMasks.fill(mask, 0, len, seed, b0, threshold);
+        for (int bound = S.loopBound(len); i < bound; i += L) {
+          FloatVector.fromArray(S, x, b0 + i).mul(scale).reinterpretAsInts().and(IntVector.fromArray(INTS, mask, i))
+              .reinterpretAsFloats().intoArray(y, b0 + i);
+        }
+        for (; i < len; i++) y[b0 + i] = Float.intBitsToFloat(Float.floatToRawIntBits(x[b0 + i] * scale) & mask[i]);
       }
     });
   }

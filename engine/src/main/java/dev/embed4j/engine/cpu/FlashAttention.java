@@ -3,6 +3,7 @@ package dev.embed4j.engine.cpu;
 import dev.embed4j.engine.Generator;
 import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
@@ -59,6 +60,7 @@ public final class FlashAttention {
 
   private static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
   private static final int L = SPECIES.length();
+  private static final VectorSpecies<Integer> INTS = SPECIES.withLanes(int.class);
   /** Below roughly this many multiply-adds a chunk of pairs runs inline rather than on another thread. */
   private static final long GRAIN_FLOPS = 1 << 18;
 
@@ -67,8 +69,8 @@ public final class FlashAttention {
   /** Per-thread buffers, grown on demand and kept, so the kernels allocate nothing in steady state. */
   private static final class Scratch {
     float[] kt = new float[0], vt = new float[0], s = new float[0], dp = new float[0], bias = new float[0];
-    /** One row's dropout factors: 1/(1 − p) where an element is kept, 0 where it is dropped. */
-    float[] keep = new float[0];
+    /** One row's dropout decisions ({@link DropoutMasks}): all ones where an element is kept, 0 where dropped. */
+    int[] keep = new int[0];
     final float[] rowInv = new float[BLOCK_ROWS];
 
     void ensure(int seqK, int dim) {
@@ -83,7 +85,7 @@ public final class FlashAttention {
       }
       if (bias.length < seqK) {
         bias = new float[seqK];
-        keep = new float[seqK];
+        keep = new int[seqK];
       }
     }
   }
@@ -130,6 +132,7 @@ public final class FlashAttention {
       return;
     }
     float[] kt = sc.kt, s = sc.s, bias = sc.bias;
+    int threshold = Generator.keepThreshold(dropout), scaleBits = scaleBits(dropout);
     transpose(k, ko, keys, dim, kt);
     for (int i0 = 0; i0 < seqQ; i0 += BLOCK_ROWS) {
       int rows = Math.min(BLOCK_ROWS, seqQ - i0);
@@ -142,8 +145,8 @@ public final class FlashAttention {
         lse[lo + i0 + r] = max + (float) Math.log(sum);
         sc.rowInv[r] = 1f / sum;
         if (dropout > 0f) {
-          keepFactors(sc.keep, keys, seed, ((long) pair * seqQ + i0 + r) * seqK, dropout);
-          multiply(s, off, sc.keep, keys);
+          DropoutMasks.fill(sc.keep, 0, keys, seed, ((long) pair * seqQ + i0 + r) * seqK, threshold);
+          multiply(s, off, sc.keep, scaleBits, keys);
         }
       }
       int oo = qo + i0 * dim;
@@ -189,6 +192,7 @@ public final class FlashAttention {
       return;
     }
     float[] kt = sc.kt, vt = sc.vt, s = sc.s, dp = sc.dp, bias = sc.bias;
+    int threshold = Generator.keepThreshold(dropout), scaleBits = scaleBits(dropout);
     transpose(k, ko, keys, dim, kt);
     transpose(v, ko, keys, dim, vt);
     for (int i0 = 0; i0 < seqQ; i0 += BLOCK_ROWS) {
@@ -201,11 +205,11 @@ public final class FlashAttention {
         expShift(s, off, keys, lse[lo + i0 + r]);
         float d = dot(gOut, out, bo + r * dim, dim);
         if (dropout > 0f) {
-          keepFactors(sc.keep, keys, seed, ((long) pair * seqQ + i0 + r) * seqK, dropout);
-          multiply(dp, off, sc.keep, keys); // dP = (dO·Vᵀ) ∘ Z/(1 − p)
+          DropoutMasks.fill(sc.keep, 0, keys, seed, ((long) pair * seqQ + i0 + r) * seqK, threshold);
+          multiply(dp, off, sc.keep, scaleBits, keys); // dP = (dO·Vᵀ) ∘ Z/(1 − p)
         }
         softmaxGrad(s, dp, off, keys, d, scale);
-        if (dropout > 0f) multiply(s, off, sc.keep, keys); // P ∘ Z/(1 − p), what multiplied V, for dV
+        if (dropout > 0f) multiply(s, off, sc.keep, scaleBits, keys); // P ∘ Z/(1 − p), what multiplied V, for dV
       }
       gemm(rows, dim, keys, dp, 0, keys, 1, k, ko, dim, gq, bo, dim, false);
       // dSᵀ and Pᵀ are read in place: row j of the transposed tile is column j of the tile (stride keys).
@@ -214,24 +218,22 @@ public final class FlashAttention {
     }
   }
 
-  /**
-   * keep[j] = 1/(1 − p) where element (row, j) survives dropout, else 0, for j &lt; n; {@code base} is the
-   * row's first element index, (pair·seqQ + i)·seqK. Scalar: the hash is 64-bit multiplies, which AVX2
-   * has no vector instruction for.
-   */
-  private static void keepFactors(float[] keep, int n, long seed, long base, float p) {
-    float scale = 1f / (1f - p); // in float, as the dropout op computes it
-    int scaleBits = Float.floatToRawIntBits(scale), threshold = Generator.keepThreshold(p);
-    for (int j = 0; j < n; j++) keep[j] = Float.intBitsToFloat(scaleBits & Generator.keepMask(seed, base + j, threshold));
+  /** The dropout factor 1/(1 − p) as float bits, computed in float as the dropout op computes it. */
+  private static int scaleBits(float p) {
+    return Float.floatToRawIntBits(1f / (1f - p));
   }
 
-  /** x[off + j] *= f[j] for j &lt; n. */
-  private static void multiply(float[] x, int off, float[] f, int n) {
+  /**
+   * x[off + j] *= f_j for j &lt; n, where f_j is 1/(1 − p) (its bits {@code scaleBits}) where keep[j] is all
+   * ones and +0 where it is 0: the row's dropout factors.
+   */
+  private static void multiply(float[] x, int off, int[] keep, int scaleBits, int n) {
     int j = 0;
     for (int up = SPECIES.loopBound(n); j < up; j += L) {
-      FloatVector.fromArray(SPECIES, x, off + j).mul(FloatVector.fromArray(SPECIES, f, j)).intoArray(x, off + j);
+      FloatVector f = IntVector.fromArray(INTS, keep, j).and(scaleBits).reinterpretAsFloats();
+      FloatVector.fromArray(SPECIES, x, off + j).mul(f).intoArray(x, off + j);
     }
-    for (; j < n; j++) x[off + j] *= f[j];
+    for (; j < n; j++) x[off + j] *= Float.intBitsToFloat(scaleBits & keep[j]);
   }
 
   /** Fills bias[0, seqK) with 0 (attend) or −∞ (padding); returns 1 + the index of the last attended key. */
@@ -351,20 +353,20 @@ public final class FlashAttention {
       float[] c, int c0, int ldc, boolean accumulate) {
     FloatVector c00 = FloatVector.zero(SPECIES), c01 = c00, c10 = c00, c11 = c00;
     FloatVector c20 = c00, c21 = c00, c30 = c00, c31 = c00;
-    int a1 = a0 + aRs, a2 = a1 + aRs, a3 = a2 + aRs;
-    for (int t = 0; t < k; t++) {
-      int bi = b0 + t * ldb, at = t * aTs;
+    int r2 = 2 * aRs, r3 = 3 * aRs;
+    // running indices (one per operand, the rows of A at fixed offsets): C2 then needs no multiply per step
+    for (int t = 0, ap = a0, bi = b0; t < k; t++, ap += aTs, bi += ldb) {
       FloatVector x0 = FloatVector.fromArray(SPECIES, b, bi), x1 = FloatVector.fromArray(SPECIES, b, bi + L);
-      FloatVector w = FloatVector.broadcast(SPECIES, a[a0 + at]);
+      FloatVector w = FloatVector.broadcast(SPECIES, a[ap]);
       c00 = x0.fma(w, c00);
       c01 = x1.fma(w, c01);
-      w = FloatVector.broadcast(SPECIES, a[a1 + at]);
+      w = FloatVector.broadcast(SPECIES, a[ap + aRs]);
       c10 = x0.fma(w, c10);
       c11 = x1.fma(w, c11);
-      w = FloatVector.broadcast(SPECIES, a[a2 + at]);
+      w = FloatVector.broadcast(SPECIES, a[ap + r2]);
       c20 = x0.fma(w, c20);
       c21 = x1.fma(w, c21);
-      w = FloatVector.broadcast(SPECIES, a[a3 + at]);
+      w = FloatVector.broadcast(SPECIES, a[ap + r3]);
       c30 = x0.fma(w, c30);
       c31 = x1.fma(w, c31);
     }
