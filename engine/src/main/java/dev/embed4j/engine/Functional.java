@@ -6,6 +6,7 @@ import dev.embed4j.engine.ops.Dropout;
 import dev.embed4j.engine.ops.Embedding;
 import dev.embed4j.engine.ops.LayerNorm;
 import dev.embed4j.engine.ops.PairwiseLogSumExp;
+import dev.embed4j.engine.ops.QkvAttention;
 
 /** The neural-network ops that take more than one tensor or extra state, in torch.nn.functional's terms. */
 public final class Functional {
@@ -42,6 +43,17 @@ public final class Functional {
    */
   public static Tensor attention(Tensor q, Tensor k, Tensor v, Tensor keyMask, float dropout, Generator generator) {
     return Attention.apply(q, k, v, keyMask, (float) (1.0 / Math.sqrt(q.size(-1))), dropout, generator);
+  }
+
+  /**
+   * Self-attention from a fused query|key|value projection, [batch, seq, 3·heads·dim] → [batch, seq, heads·dim],
+   * scaled by 1/√dim, with dropout of rate {@code dropout} on the probabilities (0: none, and generator may be
+   * null); the same function as splitting the heads and calling {@link #attention(Tensor, Tensor, Tensor, Tensor,
+   * float, Generator)}, without the copies. See {@link QkvAttention}.
+   */
+  public static Tensor qkvAttention(Tensor qkv, int heads, Tensor keyMask, float dropout, Generator generator) {
+    int dim = heads > 0 && qkv.dim() == 3 ? qkv.size(2) / (3 * heads) : 1;
+    return QkvAttention.apply(qkv, heads, keyMask, (float) (1.0 / Math.sqrt(Math.max(1, dim))), dropout, generator);
   }
 
   /**

@@ -144,6 +144,37 @@ public interface Backend {
       Storage gOut, Storage gq, Storage gk, Storage gv, int batch, int heads, int seqQ, int seqK, int dim,
       float scale, float dropout, long seed);
 
+  /**
+   * Whether this backend runs self-attention straight from a fused Q|K|V projection
+   * ({@link #qkvAttention}, {@link #qkvAttentionBackward}). Where it does not, callers split the
+   * projection into [batch, heads, seq, dim] tensors and call {@link #attention}.
+   */
+  default boolean hasQkvAttention() {
+    return false;
+  }
+
+  /**
+   * Self-attention over the output of a fused projection: {@code qkv} is [batch, seq, 3·heads·dim], each row
+   * holding the token's query, key and value (heads·dim floats each, head h at h·dim); writes {@code out}
+   * as [batch, seq, heads·dim] and lse as [batch, heads, seq]. The same values, dropout mask included, as
+   * {@link #attention} on the split tensors; only the layouts differ, so no copy into head-major order is made.
+   */
+  default void qkvAttention(Storage qkv, Storage keyMask, Storage out, Storage lse, int batch, int heads, int seq,
+      int dim, float scale, float dropout, long seed) {
+    throw new UnsupportedOperationException("the " + device() + " backend has no fused-projection attention; "
+        + "check hasQkvAttention()");
+  }
+
+  /**
+   * The backward of {@link #qkvAttention}: writes every element of {@code gQkv} ([batch, seq, 3·heads·dim],
+   * qkv's layout) from the saved out and lse and the output gradient gOut ([batch, seq, heads·dim]).
+   */
+  default void qkvAttentionBackward(Storage qkv, Storage keyMask, Storage out, Storage lse, Storage gOut, Storage gQkv,
+      int batch, int heads, int seq, int dim, float scale, float dropout, long seed) {
+    throw new UnsupportedOperationException("the " + device() + " backend has no fused-projection attention; "
+        + "check hasQkvAttention()");
+  }
+
   // ---- optimisers -------------------------------------------------------------------------------------
 
   /**

@@ -251,6 +251,38 @@ public final class CpuBackend implements Backend {
   }
 
   @Override
+  public boolean hasQkvAttention() {
+    return true;
+  }
+
+  @Override
+  public void qkvAttention(Storage qkv, Storage keyMask, Storage out, Storage lse, int batch, int heads, int seq, int dim,
+      float scale, float dropout, long seed) {
+    int width = heads * dim;
+    FlashAttention.Layout lo = FlashAttention.Layout.tokenMajor(0, seq, dim, width);
+    float[] x = f(qkv);
+    FlashAttention.forward(x, qkvPart(0, seq, dim, width), x, qkvPart(1, seq, dim, width), x, qkvPart(2, seq, dim, width),
+        f(keyMask), f(out), lo, f(lse), batch, heads, seq, seq, dim, scale, dropout, seed);
+    written(out, lse);
+  }
+
+  @Override
+  public void qkvAttentionBackward(Storage qkv, Storage keyMask, Storage out, Storage lse, Storage gOut, Storage gQkv,
+      int batch, int heads, int seq, int dim, float scale, float dropout, long seed) {
+    int width = heads * dim;
+    float[] x = f(qkv), g = f(gQkv);
+    FlashAttention.backward(x, x, x, qkvPart(0, seq, dim, width), qkvPart(1, seq, dim, width), qkvPart(2, seq, dim, width),
+        f(keyMask), f(out), f(gOut), FlashAttention.Layout.tokenMajor(0, seq, dim, width), f(lse), g, g, g, batch, heads,
+        seq, seq, dim, scale, dropout, seed);
+    written(gQkv);
+  }
+
+  /** Where the queries (part 0), keys (1) or values (2) lie in rows of a fused projection's output. */
+  private static FlashAttention.Layout qkvPart(int part, int seq, int dim, int width) {
+    return FlashAttention.Layout.tokenMajor(part * width, seq, dim, 3 * width);
+  }
+
+  @Override
   public void adamW(Storage param, Storage grad, Storage m, Storage v, int n, float lr, float beta1, float beta2, float eps,
       float weightDecay, int step) {
     OptimizerKernels.adamW(f(param), f(grad), f(m), f(v), n, lr, beta1, beta2, eps, weightDecay, step);

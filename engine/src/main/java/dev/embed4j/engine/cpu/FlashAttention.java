@@ -106,12 +106,48 @@ public final class FlashAttention {
   /** Writes out and lse, with dropout of rate {@code dropout} on the probabilities (0: none). */
   public static void forward(float[] q, float[] k, float[] v, float[] mask, float[] out, float[] lse,
       int batch, int heads, int seqQ, int seqK, int dim, float scale, float dropout, long seed) {
+    Layout lq = Layout.contiguous(heads, seqQ, dim), lk = Layout.contiguous(heads, seqK, dim);
+    forward(q, lq, k, lk, v, lk, mask, out, lq, lse, batch, heads, seqQ, seqK, dim, scale, dropout, seed);
+  }
+
+  /**
+   * Where element (b, h, i, d) of a [batch, heads, seq, dim] operand lies in its array:
+   * {@code off + b·batch + h·head + i·row + d}. {@link #contiguous} is the [batch, heads, seq, dim] layout;
+   * {@link #tokenMajor} reads heads out of the rows of a [batch·seq, width] matrix, a projection's output,
+   * so nothing has to be copied into head-major order first.
+   */
+  public record Layout(int off, int batch, int head, int row) {
+    /** Contiguous [batch, heads, seq, dim]. */
+    public static Layout contiguous(int heads, int seq, int dim) {
+      return new Layout(0, heads * seq * dim, seq * dim, dim);
+    }
+
+    /** Rows of {@code width} floats, one per token, head h at columns col + h·dim .. + dim. */
+    public static Layout tokenMajor(int col, int seq, int dim, int width) {
+      return new Layout(col, seq * width, dim, width);
+    }
+
+    int at(int b, int h) {
+      return off + b * batch + h * head;
+    }
+  }
+
+  /**
+   * {@link #forward(float[], float[], float[], float[], float[], float[], int, int, int, int, int, float, float,
+   * long)} with q, k, v and out where their layouts say (the lse stays contiguous [batch, heads, seqQ]); the
+   * same arithmetic in the same order, so the same bits.
+   */
+  public static void forward(float[] q, Layout lq, float[] k, Layout lk, float[] v, Layout lv, float[] mask,
+      float[] out, Layout lo, float[] lse, int batch, int heads, int seqQ, int seqK, int dim, float scale,
+      float dropout, long seed) {
     checkRate(dropout);
-    Parallel.forRange(batch * heads, grain(seqQ, seqK, dim), (lo, hi) -> {
+    Parallel.forRange(batch * heads, grain(seqQ, seqK, dim), (from, to) -> {
       Scratch sc = SCRATCH.get();
       sc.ensure(seqK, dim);
-      for (int p = lo; p < hi; p++) {
-        forwardPair(q, k, v, mask, out, lse, p / heads, p, seqQ, seqK, dim, scale, dropout, seed, sc);
+      for (int p = from; p < to; p++) {
+        int b = p / heads, h = p % heads;
+        forwardPair(q, lq.at(b, h), lq.row, k, lk.at(b, h), lk.row, v, lv.at(b, h), lv.row, mask, out, lo.at(b, h),
+            lo.row, lse, b, p, seqQ, seqK, dim, scale, dropout, seed, sc);
       }
     });
   }
@@ -122,21 +158,22 @@ public final class FlashAttention {
     }
   }
 
-  private static void forwardPair(float[] q, float[] k, float[] v, float[] mask, float[] out, float[] lse,
-      int b, int pair, int seqQ, int seqK, int dim, float scale, float dropout, long seed, Scratch sc) {
-    int qo = pair * seqQ * dim, ko = pair * seqK * dim, lo = pair * seqQ;
+  private static void forwardPair(float[] q, int qo, int qRow, float[] k, int ko, int kRow, float[] v, int vo,
+      int vRow, float[] mask, float[] out, int oo, int oRow, float[] lse, int b, int pair, int seqQ, int seqK, int dim,
+      float scale, float dropout, long seed, Scratch sc) {
+    int lo = pair * seqQ;
     int keys = keyBias(mask, b, seqK, sc.bias);
     if (keys == 0) {
-      Arrays.fill(out, qo, qo + seqQ * dim, 0f);
+      fillRows(out, oo, oRow, seqQ, dim);
       Arrays.fill(lse, lo, lo + seqQ, Float.NEGATIVE_INFINITY);
       return;
     }
     float[] kt = sc.kt, s = sc.s, bias = sc.bias;
     int threshold = Generator.keepThreshold(dropout), scaleBits = scaleBits(dropout);
-    transpose(k, ko, keys, dim, kt);
+    transpose(k, ko, kRow, keys, dim, kt);
     for (int i0 = 0; i0 < seqQ; i0 += BLOCK_ROWS) {
       int rows = Math.min(BLOCK_ROWS, seqQ - i0);
-      gemm(rows, keys, dim, q, qo + i0 * dim, dim, 1, kt, 0, keys, s, 0, keys, false);
+      gemm(rows, keys, dim, q, qo + i0 * qRow, qRow, 1, kt, 0, keys, s, 0, keys, false);
       for (int r = 0; r < rows; r++) {
         int off = r * keys;
         // keys ≥ 1 means the last key is unmasked, so max is finite and Σ exp ≥ 1.
@@ -149,11 +186,16 @@ public final class FlashAttention {
           multiply(s, off, sc.keep, scaleBits, keys);
         }
       }
-      int oo = qo + i0 * dim;
+      int ob = oo + i0 * oRow;
       // P is left unnormalised so the division is dim multiplies a row instead of seqK.
-      gemm(rows, dim, keys, s, 0, keys, 1, v, ko, dim, out, oo, dim, false);
-      for (int r = 0; r < rows; r++) scaleRow(out, oo + r * dim, dim, sc.rowInv[r]);
+      gemm(rows, dim, keys, s, 0, keys, 1, v, vo, vRow, out, ob, oRow, false);
+      for (int r = 0; r < rows; r++) scaleRow(out, ob + r * oRow, dim, sc.rowInv[r]);
     }
+  }
+
+  /** Zeroes rows rows of dim floats, row r at off + r·row. */
+  private static void fillRows(float[] x, int off, int row, int rows, int dim) {
+    for (int r = 0; r < rows; r++) Arrays.fill(x, off + r * row, off + r * row + dim, 0f);
   }
 
   /**
@@ -170,40 +212,56 @@ public final class FlashAttention {
   public static void backward(float[] q, float[] k, float[] v, float[] mask, float[] out, float[] lse,
       float[] gOut, float[] gq, float[] gk, float[] gv, int batch, int heads, int seqQ, int seqK, int dim,
       float scale, float dropout, long seed) {
+    Layout lq = Layout.contiguous(heads, seqQ, dim), lk = Layout.contiguous(heads, seqK, dim);
+    backward(q, k, v, lq, lk, lk, mask, out, gOut, lq, lse, gq, gk, gv, batch, heads, seqQ, seqK, dim, scale, dropout,
+        seed);
+  }
+
+  /**
+   * The backward with layouts, as {@link #forward(float[], Layout, float[], Layout, float[], Layout, float[],
+   * float[], Layout, float[], int, int, int, int, int, float, float, long)} has them: gq, gk and gv are written
+   * where q, k and v lie in their own arrays (so into one gradient of a fused projection when q, k, v share
+   * one), gOut is read where out lies.
+   */
+  public static void backward(float[] q, float[] k, float[] v, Layout lq, Layout lk, Layout lv, float[] mask,
+      float[] out, float[] gOut, Layout lo, float[] lse, float[] gq, float[] gk, float[] gv, int batch, int heads,
+      int seqQ, int seqK, int dim, float scale, float dropout, long seed) {
     checkRate(dropout);
-    Parallel.forRange(batch * heads, grain(seqQ, seqK, dim), (lo, hi) -> {
+    Parallel.forRange(batch * heads, grain(seqQ, seqK, dim), (from, to) -> {
       Scratch sc = SCRATCH.get();
       sc.ensure(seqK, dim);
-      for (int p = lo; p < hi; p++) {
-        backwardPair(q, k, v, mask, out, lse, gOut, gq, gk, gv, p / heads, p, seqQ, seqK, dim, scale, dropout, seed, sc);
+      for (int p = from; p < to; p++) {
+        int b = p / heads, h = p % heads;
+        backwardPair(q, k, v, lq.at(b, h), lq.row, lk.at(b, h), lk.row, lv.at(b, h), lv.row, mask, out, gOut,
+            lo.at(b, h), lo.row, lse, gq, gk, gv, b, p, seqQ, seqK, dim, scale, dropout, seed, sc);
       }
     });
   }
 
-  private static void backwardPair(float[] q, float[] k, float[] v, float[] mask, float[] out, float[] lse,
-      float[] gOut, float[] gq, float[] gk, float[] gv, int b, int pair, int seqQ, int seqK, int dim,
-      float scale, float dropout, long seed, Scratch sc) {
-    int qo = pair * seqQ * dim, ko = pair * seqK * dim, lo = pair * seqQ;
+  private static void backwardPair(float[] q, float[] k, float[] v, int qo, int qRow, int ko, int kRow, int vo,
+      int vRow, float[] mask, float[] out, float[] gOut, int oo, int oRow, float[] lse, float[] gq, float[] gk,
+      float[] gv, int b, int pair, int seqQ, int seqK, int dim, float scale, float dropout, long seed, Scratch sc) {
+    int lo = pair * seqQ;
     int keys = keyBias(mask, b, seqK, sc.bias);
-    Arrays.fill(gk, ko, ko + seqK * dim, 0f);
-    Arrays.fill(gv, ko, ko + seqK * dim, 0f);
+    fillRows(gk, ko, kRow, seqK, dim);
+    fillRows(gv, vo, vRow, seqK, dim);
     if (keys == 0) {
-      Arrays.fill(gq, qo, qo + seqQ * dim, 0f);
+      fillRows(gq, qo, qRow, seqQ, dim);
       return;
     }
     float[] kt = sc.kt, vt = sc.vt, s = sc.s, dp = sc.dp, bias = sc.bias;
     int threshold = Generator.keepThreshold(dropout), scaleBits = scaleBits(dropout);
-    transpose(k, ko, keys, dim, kt);
-    transpose(v, ko, keys, dim, vt);
+    transpose(k, ko, kRow, keys, dim, kt);
+    transpose(v, vo, vRow, keys, dim, vt);
     for (int i0 = 0; i0 < seqQ; i0 += BLOCK_ROWS) {
-      int rows = Math.min(BLOCK_ROWS, seqQ - i0), bo = qo + i0 * dim;
-      gemm(rows, keys, dim, q, bo, dim, 1, kt, 0, keys, s, 0, keys, false);
-      gemm(rows, keys, dim, gOut, bo, dim, 1, vt, 0, keys, dp, 0, keys, false);
+      int rows = Math.min(BLOCK_ROWS, seqQ - i0), qb = qo + i0 * qRow, ob = oo + i0 * oRow;
+      gemm(rows, keys, dim, q, qb, qRow, 1, kt, 0, keys, s, 0, keys, false);
+      gemm(rows, keys, dim, gOut, ob, oRow, 1, vt, 0, keys, dp, 0, keys, false);
       for (int r = 0; r < rows; r++) {
         int off = r * keys;
         scaleBiasMax(s, off, bias, keys, scale);
         expShift(s, off, keys, lse[lo + i0 + r]);
-        float d = dot(gOut, out, bo + r * dim, dim);
+        float d = dot(gOut, out, ob + r * oRow, dim);
         if (dropout > 0f) {
           DropoutMasks.fill(sc.keep, 0, keys, seed, ((long) pair * seqQ + i0 + r) * seqK, threshold);
           multiply(dp, off, sc.keep, scaleBits, keys); // dP = (dO·Vᵀ) ∘ Z/(1 − p)
@@ -211,10 +269,10 @@ public final class FlashAttention {
         softmaxGrad(s, dp, off, keys, d, scale);
         if (dropout > 0f) multiply(s, off, sc.keep, scaleBits, keys); // P ∘ Z/(1 − p), what multiplied V, for dV
       }
-      gemm(rows, dim, keys, dp, 0, keys, 1, k, ko, dim, gq, bo, dim, false);
+      gemm(rows, dim, keys, dp, 0, keys, 1, k, ko, kRow, gq, qb, qRow, false);
       // dSᵀ and Pᵀ are read in place: row j of the transposed tile is column j of the tile (stride keys).
-      gemm(keys, dim, rows, dp, 0, 1, keys, q, bo, dim, gk, ko, dim, true);
-      gemm(keys, dim, rows, s, 0, 1, keys, gOut, bo, dim, gv, ko, dim, true);
+      gemm(keys, dim, rows, dp, 0, 1, keys, q, qb, qRow, gk, ko, kRow, true);
+      gemm(keys, dim, rows, s, 0, 1, keys, gOut, ob, oRow, gv, vo, vRow, true);
     }
   }
 
@@ -251,10 +309,10 @@ public final class FlashAttention {
     return last + 1;
   }
 
-  /** dst[d·rows + j] = src[off + j·dim + d]: the first rows rows of a [rows, dim] block, transposed. */
-  private static void transpose(float[] src, int off, int rows, int dim, float[] dst) {
+  /** dst[d·rows + j] = src[off + j·row + d]: the first rows rows of a [rows, dim] block (rows row floats apart), transposed. */
+  private static void transpose(float[] src, int off, int row, int rows, int dim, float[] dst) {
     for (int j = 0; j < rows; j++) {
-      int so = off + j * dim;
+      int so = off + j * row;
       for (int d = 0; d < dim; d++) dst[d * rows + j] = src[so + d];
     }
   }

@@ -146,6 +146,90 @@ class FlashAttentionTest {
     assertTrue(Arrays.equals(outs[0], outs[1]));
   }
 
+  /**
+   * q, k and v read out of the rows of one fused-projection matrix (token-major, a row of 3·heads·dim floats
+   * plus a gap, after a leading offset), out written token-major, and the gradients written into one
+   * matrix laid out like the input: the same bits as the contiguous [batch, heads, seq, dim] kernel, with
+   * and without dropout and padding, and nothing written outside the heads.
+   */
+  @ParameterizedTest(name = "[{0},{1},{2},{3}] dropout {4}")
+  @MethodSource("tokenMajorShapes")
+  void tokenMajorLayoutsGiveTheContiguousBits(int batch, int heads, int seq, int dim, float dropout) {
+    Random rnd = new Random(31L * seq + dim);
+    int width = heads * dim, row = 3 * width + 3, off = 5, n = batch * heads * seq * dim;
+    float[] fused = gaussian(rnd, off + batch * seq * row);
+    float[] mask = mask(rnd, Mask.RIGHT_PADDING, batch, seq);
+    float[][] split = new float[3][n];
+    for (int part = 0; part < 3; part++) {
+      for (int b = 0; b < batch; b++) {
+        for (int h = 0; h < heads; h++) {
+          for (int i = 0; i < seq; i++) {
+            System.arraycopy(fused, off + (b * seq + i) * row + part * width + h * dim, split[part],
+                ((b * heads + h) * seq + i) * dim, dim);
+          }
+        }
+      }
+    }
+    float scale = 0.3f;
+    long seed = 4242L;
+    float[] out = new float[n], lse = new float[batch * heads * seq];
+    FlashAttention.forward(split[0], split[1], split[2], mask, out, lse, batch, heads, seq, seq, dim, scale, dropout, seed);
+    float[] gOut = gaussian(rnd, n), gq = new float[n], gk = new float[n], gv = new float[n];
+    FlashAttention.backward(split[0], split[1], split[2], mask, out, lse, gOut, gq, gk, gv, batch, heads, seq, seq, dim,
+        scale, dropout, seed);
+
+    FlashAttention.Layout[] parts = new FlashAttention.Layout[3];
+    for (int part = 0; part < 3; part++) parts[part] = FlashAttention.Layout.tokenMajor(off + part * width, seq, dim, row);
+    FlashAttention.Layout lo = FlashAttention.Layout.tokenMajor(0, seq, dim, width);
+    float[] out2 = filled(batch * seq * width), lse2 = filled(lse.length);
+    FlashAttention.forward(fused, parts[0], fused, parts[1], fused, parts[2], mask, out2, lo, lse2, batch, heads, seq, seq,
+        dim, scale, dropout, seed);
+    float[] gOut2 = new float[out2.length];
+    for (int b = 0; b < batch; b++) {
+      for (int h = 0; h < heads; h++) {
+        for (int i = 0; i < seq; i++) {
+          int c = ((b * heads + h) * seq + i) * dim, t = (b * seq + i) * width + h * dim;
+          for (int d = 0; d < dim; d++) {
+            assertEquals(Float.floatToRawIntBits(out[c + d]), Float.floatToRawIntBits(out2[t + d]), "out " + b + "," + h + "," + i);
+          }
+          System.arraycopy(gOut, c, gOut2, t, dim);
+        }
+      }
+    }
+    assertTrue(Arrays.equals(lse, lse2), "lse");
+    float[] g = new float[fused.length];
+    Arrays.fill(g, 7f); // the gap and the offset must keep this
+    FlashAttention.backward(fused, fused, fused, parts[0], parts[1], parts[2], mask, out2, gOut2, lo, lse2, g, g, g, batch,
+        heads, seq, seq, dim, scale, dropout, seed);
+    float[][] want = {gq, gk, gv};
+    for (int j = 0; j < off; j++) assertEquals(7f, g[j], "before the first row");
+    for (int b = 0; b < batch; b++) {
+      for (int i = 0; i < seq; i++) {
+        int r = off + (b * seq + i) * row;
+        for (int j = 3 * width; j < row; j++) assertEquals(7f, g[r + j], "the gap of row " + (b * seq + i));
+        for (int part = 0; part < 3; part++) {
+          for (int h = 0; h < heads; h++) {
+            int c = ((b * heads + h) * seq + i) * dim, t = r + part * width + h * dim;
+            for (int d = 0; d < dim; d++) {
+              if (Float.floatToRawIntBits(want[part][c + d]) != Float.floatToRawIntBits(g[t + d])) {
+                fail("gradient " + "qkv".charAt(part) + " [" + b + "," + h + "," + i + "," + d + "]: contiguous "
+                    + want[part][c + d] + ", token-major " + g[t + d]);
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+
+  static Stream<Arguments> tokenMajorShapes() {
+    return Stream.of(
+        Arguments.of(1, 1, 1, 1, 0f),
+        Arguments.of(2, 3, 33, 8, 0f),
+        Arguments.of(2, 2, 70, 5, 0.1f),
+        Arguments.of(3, 4, 17, 32, 0.5f));
+  }
+
   private static float[] mask(Random rnd, Mask kind, int batch, int seqK) {
     if (kind == Mask.NONE) return null;
     float[] m = new float[batch * seqK];

@@ -169,18 +169,16 @@ public final class BertModel {
 
   private Tensor layer(int l, Tensor x, Tensor mask, int b, int s, boolean training, Generator gen) {
     String p = "encoder.layer." + l + ".";
-    int h = config.hiddenSize(), heads = config.numHeads(), d = config.headDim();
+    int h = config.hiddenSize(), heads = config.numHeads();
     Tensor wqkv = Tensor.concat(List.of(p(p + "attention.self.query.weight"), p(p + "attention.self.key.weight"),
         p(p + "attention.self.value.weight")), 0);
     Tensor bqkv = Tensor.concat(List.of(p(p + "attention.self.query.bias"), p(p + "attention.self.key.bias"),
         p(p + "attention.self.value.bias")), 0);
-    Tensor qkv = x.matmul(wqkv.t()).add(bqkv).reshape(b, s, 3, heads, d).permute(2, 0, 3, 1, 4); // [3, b, heads, s, d]
-    Tensor q = qkv.slice(0, 0, 1).reshape(b, heads, s, d);
-    Tensor k = qkv.slice(0, 1, 2).reshape(b, heads, s, d);
-    Tensor v = qkv.slice(0, 2, 3).reshape(b, heads, s, d);
-    Tensor ctx = (training && config.attentionDropout() > 0f
-        ? Functional.attention(q, k, v, mask, config.attentionDropout(), requireGenerator(gen))
-        : Functional.attention(q, k, v, mask)).permute(0, 2, 1, 3).reshape(b * s, h);
+    Tensor qkv = x.matmul(wqkv.t()).add(bqkv).reshape(b, s, 3 * h); // each token's query | key | value
+    boolean drop = training && config.attentionDropout() > 0f;
+    // heads read where the projection wrote them, the context written in token order (no head copies)
+    Tensor ctx = Functional.qkvAttention(qkv, heads, mask, drop ? config.attentionDropout() : 0f,
+        drop ? requireGenerator(gen) : null).reshape(b * s, h);
     Tensor attn = linear(ctx, p + "attention.output.dense");
     x = Functional.layerNorm(dropout(attn, training, gen).add(x), p(p + "attention.output.LayerNorm.weight"),
         p(p + "attention.output.LayerNorm.bias"), config.layerNormEps());
