@@ -67,7 +67,12 @@ final class GemmPacking {
     int full = mc / MR * MR, panelStride = MR * kc;
     for (int p = 0; p < kc; p++) {
       int src = aOff + (p0 + p) * lda + i0, dst = p * MR;
-      for (int i = 0; i < full; i += MR, dst += panelStride) {
+      int i = 0;
+      if (QUAD) {
+        // one 4-lane load and store per panel instead of four scalar copies
+        for (; i < full; i += MR, dst += panelStride) FloatVector.fromArray(S4, a, src + i).intoArray(pa, dst);
+      }
+      for (; i < full; i += MR, dst += panelStride) {
         pa[dst] = a[src + i];
         pa[dst + 1] = a[src + i + 1];
         pa[dst + 2] = a[src + i + 2];
@@ -82,6 +87,9 @@ final class GemmPacking {
   }
 
   private static final VectorSpecies<Float> S8 = FloatVector.SPECIES_256;
+  /** MR = 4 floats, one 128-bit vector: a panel's step of a transposed A. */
+  private static final VectorSpecies<Float> S4 = FloatVector.SPECIES_128;
+  private static final boolean QUAD = MR == 4 && FloatVector.SPECIES_PREFERRED.vectorBitSize() >= 128;
   /** Only where 256-bit vectors are native; elsewhere the scalar loop is the faster one. */
   private static final boolean VECTOR_INTERLEAVE = FloatVector.SPECIES_PREFERRED.vectorBitSize() >= 256;
   // lane sources for two-vector rearranges: 8 + j takes lane j of the second vector
