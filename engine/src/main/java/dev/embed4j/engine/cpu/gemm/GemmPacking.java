@@ -24,6 +24,25 @@ final class GemmPacking {
    */
   static void packB(boolean transB, float[] b, int bOff, int ldb, int p0, int kc, int j0, int nc, float[] pb,
       int pbOff) {
+    if (!transB) {
+      // row by row: each row of B is read once, front to back, and dealt out to the panels (one line each);
+      // panel by panel instead, the reads went down a column, one line per row of B, which the hardware
+      // prefetcher follows badly when B is an activation coming from memory
+      int full = nc / NR * NR;
+      for (int p = 0; p < kc; p++) {
+        int src = bOff + (p0 + p) * ldb + j0, dst = pbOff + p * NR;
+        for (int jr = 0; jr < full; jr += NR, dst += NR * kc) {
+          FloatVector.fromArray(S, b, src + jr).intoArray(pb, dst);
+          FloatVector.fromArray(S, b, src + jr + VL).intoArray(pb, dst + VL);
+        }
+        if (full < nc) {
+          int j = 0;
+          for (; j < nc - full; j++) pb[dst + j] = b[src + full + j];
+          for (; j < NR; j++) pb[dst + j] = 0f;
+        }
+      }
+      return;
+    }
     for (int jr = 0; jr < nc; jr += NR) {
       int nr = Math.min(NR, nc - jr);
       int dst = pbOff + jr * kc;
