@@ -96,12 +96,14 @@ public final class VectorMath {
     IntVector k = t.reinterpretAsInts().sub(ROUND_MAGIC_BITS);
     FloatVector r = kf.fma(FloatVector.broadcast(S, -LN2_HI), xc);
     r = kf.fma(FloatVector.broadcast(S, -LN2_LO), r);
-    FloatVector p = r.fma(FloatVector.broadcast(S, 1.9875691500e-4f), FloatVector.broadcast(S, 1.3981999507e-3f));
-    p = p.fma(r, FloatVector.broadcast(S, 8.3334519073e-3f));
-    p = p.fma(r, FloatVector.broadcast(S, 4.1665795894e-2f));
-    p = p.fma(r, FloatVector.broadcast(S, 1.6666665459e-1f));
-    p = p.fma(r, FloatVector.broadcast(S, 5.0000001201e-1f));
-    p = p.fma(r.mul(r), r).add(1f);
+    // Estrin's scheme, not Horner's: three independent pairs, then two levels, a chain of 4 FMAs instead
+    // of 6 (the loops around exp are latency-bound: see the class comment)
+    FloatVector r2 = r.mul(r);
+    FloatVector p01 = r.fma(FloatVector.broadcast(S, 1.6666665459e-1f), FloatVector.broadcast(S, 5.0000001201e-1f));
+    FloatVector p23 = r.fma(FloatVector.broadcast(S, 8.3334519073e-3f), FloatVector.broadcast(S, 4.1665795894e-2f));
+    FloatVector p45 = r.fma(FloatVector.broadcast(S, 1.9875691500e-4f), FloatVector.broadcast(S, 1.3981999507e-3f));
+    FloatVector p = p45.fma(r2.mul(r2), p23.fma(r2, p01));
+    p = p.fma(r2, r).add(1f);
     IntVector k1 = k.lanewise(VectorOperators.ASHR, 1);
     IntVector k2 = k.sub(k1);
     FloatVector s1 = k1.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
@@ -117,12 +119,12 @@ public final class VectorMath {
     int k = Float.floatToRawIntBits(t) - ROUND_MAGIC_BITS;
     float r = Math.fma(kf, -LN2_HI, xc);
     r = Math.fma(kf, -LN2_LO, r);
-    float p = Math.fma(r, 1.9875691500e-4f, 1.3981999507e-3f);
-    p = Math.fma(p, r, 8.3334519073e-3f);
-    p = Math.fma(p, r, 4.1665795894e-2f);
-    p = Math.fma(p, r, 1.6666665459e-1f);
-    p = Math.fma(p, r, 5.0000001201e-1f);
-    p = Math.fma(p, r * r, r) + 1f;
+    float r2 = r * r;
+    float p01 = Math.fma(r, 1.6666665459e-1f, 5.0000001201e-1f);
+    float p23 = Math.fma(r, 8.3334519073e-3f, 4.1665795894e-2f);
+    float p45 = Math.fma(r, 1.9875691500e-4f, 1.3981999507e-3f);
+    float p = Math.fma(p45, r2 * r2, Math.fma(p23, r2, p01));
+    p = Math.fma(p, r2, r) + 1f;
     int k1 = k >> 1, k2 = k - k1;
     if (Float.isNaN(x)) return x;
     if (x < EXP_LO) return 0f;
@@ -137,15 +139,14 @@ public final class VectorMath {
   private static FloatVector erfc(FloatVector z, FloatVector minusZSquared) {
     FloatVector t = z.fma(FloatVector.broadcast(S, 0.5f), FloatVector.broadcast(S, 1f));
     t = FloatVector.broadcast(S, 1f).div(t);
-    FloatVector q = t.fma(FloatVector.broadcast(S, 0.17087277f), FloatVector.broadcast(S, -0.82215223f));
-    q = q.fma(t, FloatVector.broadcast(S, 1.48851587f));
-    q = q.fma(t, FloatVector.broadcast(S, -1.13520398f));
-    q = q.fma(t, FloatVector.broadcast(S, 0.27886807f));
-    q = q.fma(t, FloatVector.broadcast(S, -0.18628806f));
-    q = q.fma(t, FloatVector.broadcast(S, 0.09678418f));
-    q = q.fma(t, FloatVector.broadcast(S, 0.37409196f));
-    q = q.fma(t, FloatVector.broadcast(S, 1.00002368f));
-    q = q.fma(t, FloatVector.broadcast(S, -1.26551223f));
+    // Estrin's scheme over t: five independent pairs, then three levels (a chain of 5 FMAs, not 9)
+    FloatVector t2 = t.mul(t), t4 = t2.mul(t2);
+    FloatVector q01 = t.fma(FloatVector.broadcast(S, 1.00002368f), FloatVector.broadcast(S, -1.26551223f));
+    FloatVector q23 = t.fma(FloatVector.broadcast(S, 0.09678418f), FloatVector.broadcast(S, 0.37409196f));
+    FloatVector q45 = t.fma(FloatVector.broadcast(S, 0.27886807f), FloatVector.broadcast(S, -0.18628806f));
+    FloatVector q67 = t.fma(FloatVector.broadcast(S, 1.48851587f), FloatVector.broadcast(S, -1.13520398f));
+    FloatVector q89 = t.fma(FloatVector.broadcast(S, 0.17087277f), FloatVector.broadcast(S, -0.82215223f));
+    FloatVector q = q67.fma(t2, q45).fma(t4, q23.fma(t2, q01)).add(q89.mul(t4.mul(t4)));
     return t.mul(exp(minusZSquared.add(q)));
   }
 
