@@ -39,6 +39,18 @@ public interface Backend {
   void unaryBackward(UnaryOp op, float param, Storage x, Storage y, Storage gy, Storage gx, int n);
 
   /**
+   * y = GELU(x) and d = GELU'(x) over n contiguous elements, the same values {@link #unary} and
+   * {@link #unaryBackward} (with gy = 1) give: a GELU in training keeps d instead of x, and its backward is
+   * then gy·d, with no second pass through the normal CDF. The default computes it from those two.
+   */
+  default void geluWithDerivative(Storage x, Storage y, Storage d, int n) {
+    unary(UnaryOp.GELU, 0f, x, 0, y, 0, n);
+    Storage ones = allocate(n);
+    fill(ones, 0, n, 1f);
+    unaryBackward(UnaryOp.GELU, 0f, x, y, ones, d, n);
+  }
+
+  /**
    * out = a ∘ b over {@code shape}, with a and b addressed through strides (a stride of 0 broadcasts).
    * {@code out} is contiguous.
    */

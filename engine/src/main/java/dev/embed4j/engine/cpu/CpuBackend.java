@@ -75,6 +75,12 @@ public final class CpuBackend implements Backend {
   }
 
   @Override
+  public void geluWithDerivative(Storage x, Storage y, Storage d, int n) {
+    ElementwiseKernels.geluWithDerivative(f(x), f(y), f(d), n);
+    written(y, d);
+  }
+
+  @Override
   public void unaryBackward(UnaryOp op, float param, Storage x, Storage y, Storage gy, Storage gx, int n) {
     ElementwiseKernels.unaryBackward(op, param, f(x), f(y), f(gy), f(gx), n);
     written(gx);

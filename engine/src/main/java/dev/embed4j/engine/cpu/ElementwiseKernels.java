@@ -130,6 +130,26 @@ public final class ElementwiseKernels {
     return to;
   }
 
+  /**
+   * y = GELU(x) and d = GELU'(x) = Φ(x) + x·φ(x): the same bits as {@link #unary} and {@link #unaryBackward}
+   * with gy = 1 give, in one pass, so that a backward of gy·d needs no normal CDF of its own.
+   */
+  public static void geluWithDerivative(float[] x, float[] y, float[] d, int n) {
+    Parallel.forRange(n, GRAIN, (lo, hi) -> {
+      int i = lo;
+      for (int bound = lo + S.loopBound(hi - lo); i < bound; i += L) {
+        FloatVector xv = FloatVector.fromArray(S, x, i);
+        FloatVector cdf = VectorMath.normalCdf(xv);
+        xv.mul(cdf).intoArray(y, i);
+        xv.fma(VectorMath.normalPdf(xv), cdf).intoArray(d, i);
+      }
+      for (; i < hi; i++) {
+        y[i] = ElementwiseReference.apply(UnaryOp.GELU, 0f, x[i]);
+        d[i] = ElementwiseReference.derivative(UnaryOp.GELU, 0f, x[i], y[i], 1f);
+      }
+    });
+  }
+
   /** out[oo + i] = Φ(x[xo + i]), n a multiple of L. */
   private static void normalCdf(float[] x, int xo, float[] out, int oo, int n) {
     for (int i = 0; i < n; i += L) VectorMath.normalCdf(FloatVector.fromArray(S, x, xo + i)).intoArray(out, oo + i);

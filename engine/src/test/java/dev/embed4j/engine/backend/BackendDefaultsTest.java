@@ -66,4 +66,31 @@ class BackendDefaultsTest {
       }
     }
   }
+
+  /**
+   * The GELU-with-derivative default (unary, then unaryBackward against ones) and the CPU kernel's one pass
+   * give the same bits, on lengths with and without a vector tail; and the qkv-attention defaults refuse.
+   */
+  @Test
+  void geluWithDerivativeByDefaultEqualsTheCpuKernel() {
+    Backend b = defaultsOverCpu();
+    SplittableRandom r = new SplittableRandom(8);
+    for (int n : new int[] {1, 7, 8, 1003}) {
+      float[] x = new float[n];
+      for (int i = 0; i < n; i++) x[i] = (float) (r.nextDouble() * 12 - 6);
+      float[][] y = new float[2][n], d = new float[2][n];
+      Backend[] backends = {b, CpuBackend.INSTANCE};
+      for (int k = 0; k < 2; k++) {
+        Storage xs = backends[k].upload(x), ys = backends[k].allocate(n), ds = backends[k].allocate(n);
+        backends[k].geluWithDerivative(xs, ys, ds, n);
+        backends[k].download(ys, 0, y[k], 0, n);
+        backends[k].download(ds, 0, d[k], 0, n);
+      }
+      org.junit.jupiter.api.Assertions.assertArrayEquals(y[0], y[1], "GELU, n = " + n);
+      org.junit.jupiter.api.Assertions.assertArrayEquals(d[0], d[1], "GELU', n = " + n);
+    }
+    org.junit.jupiter.api.Assertions.assertFalse(b.hasQkvAttention());
+    org.junit.jupiter.api.Assertions.assertThrows(UnsupportedOperationException.class,
+        () -> b.qkvAttention(null, null, null, null, 1, 1, 1, 1, 1f, 0f, 0L));
+  }
 }
