@@ -13,24 +13,27 @@ import dev.embed4j.engine.cpu.Parallel;
  *
  * <p>Loops, outermost first: columns of C in blocks of NC; k in blocks of KC, packing op(B)[KC×NC] into
  * KC×NR panels ({@link GemmPacking#packB}); rows in blocks of MC, packing op(A)[MC×KC] into k-major
- * MR×kc panels whatever its transpose; then for each NR-wide B panel, for each MR
- * rows, one {@link GemmMicroKernel} call that keeps a 4×16 tile of C in 8 vector registers for the
- * whole kc loop. Packing turns all four transpose combinations into the same two layouts and pads
- * edges with zeros, so any m, n, k (1, 7, 257...) runs the same kernel; edge tiles store through a
- * small per-thread buffer. The first k block writes C with beta (beta = 0 never reads C), later blocks
- * add.
+ * MR×kc panels whatever its transpose; then for each MR rows, for each NR-wide B panel, one
+ * {@link GemmMicroKernel} call that keeps a 4×16 tile of C in 8 vector registers for the whole kc loop.
+ * Packing turns all four transpose combinations into the same two layouts and pads edges with zeros, so
+ * any m, n, k (1, 7, 257...) runs the same kernel; edge tiles store through a small per-thread buffer.
+ * The first k block writes C with beta (beta = 0 never reads C), later blocks add.
  *
- * <p>Blocking, for a Zen 3 core (32 KiB L1d, 512 KiB L2, shared L3): KC = {@value #DEFAULT_KC} makes
- * the B panel the kernel streams for a whole row block kc×NR×4 = 24 KiB, which stays in L1 while 32
- * A panels pass by, and it covers the encoder's k = 384 in one pass, so C is read and written once;
- * 256 measured 3–10% slower (one more pass over C), 512 the same. MC = {@value #DEFAULT_MC} keeps the
- * packed A block (128×384×4 = 192 KiB) in L2; 64–256 measured alike. NC = {@value #DEFAULT_NC} packs
- * B once for n ≤ 4096 (kc×nc×4 ≤ 6 MiB, in L3). Per kernel call: 2·4·16·kc flops against 2 vector loads
- * + 4 broadcasts (80 bytes from L1) per 8 FMAs, and 4 rows of C (2×256 bytes) once per kc steps. Before
- * writing a strip of C the driver loads one float at each end of every row of the strip, so the cache
- * misses on C overlap instead of stalling each kernel call in turn (Java has no prefetch; +4% when adding).
- * It also runs when C is only written (beta = 0), where a store still fetches its line: calls interleaved
- * with and without it gave the same medians within noise, 2048³ 3–5% better with it.
+ * <p>Blocking, for a Zen 3 core (32 KiB L1d, 512 KiB L2, 32 MiB shared L3): KC = {@value #DEFAULT_KC}
+ * covers the encoder's k = 384 in one pass, so C is read and written once; 256 measured 3–10% slower
+ * (one more pass over C), 512 the same. The MR×kc A panel (6 KiB) stays in L1 while the kernel runs
+ * along all the B panels of the block, which stream from L2 or L3 (kc×NR×4 = 24 KiB each, 16 bytes a
+ * cycle at the kernel's pace), and C is written 4 rows at a time from left to right, a pattern the
+ * hardware prefetchers follow. The opposite order (each B panel kept in L1 while all the A panels of the
+ * row block went past, C written one 16-float strip of 128 rows at a time) needed the driver to load
+ * every row's ends of the next strip ahead of the kernel, Java having no prefetch, and still took 1.08×
+ * the time over the training shapes on one thread (1.25× on the weight gradients, k = 2048), 1.08× on two,
+ * and 1.07× a whole training step at 128 tokens (all alternating in one process); short texts (m = 400)
+ * ran the same. MC = {@value #DEFAULT_MC} rows of packed A (128×384×4 = 192 KiB) per pass. NC =
+ * {@value #DEFAULT_NC} packs B once for n ≤ 4096 (kc×nc×4 ≤ 6 MiB, in L3); 256 (B in L2, A packed once
+ * per block of columns) measured 1.03× slower over the training shapes, 768 the same as 4096. Per kernel
+ * call: 2·4·16·kc flops against 2 vector loads + 4 broadcasts (80 bytes from L1) per 8 FMAs, and 4 rows
+ * of C (2×256 bytes) once per kc steps.
  *
  * <p>Threads ({@link Parallel}): above {@value #PARALLEL_MIN_FMAS} multiply-adds, the longer of m and n
  * is split into one contiguous slice per thread, whole MR (or NR) panels each, and every thread runs
@@ -62,15 +65,14 @@ public final class PackedGemm implements GemmKernel {
   private static final ThreadLocal<Workspace> WORKSPACE = ThreadLocal.withInitial(Workspace::new);
 
   private final int kcMax, mcMax, ncMax;
-  private final boolean touchC;
 
   public PackedGemm() {
     this(Integer.getInteger("embed4j.gemm.kc", DEFAULT_KC), Integer.getInteger("embed4j.gemm.mc", DEFAULT_MC),
-        Integer.getInteger("embed4j.gemm.nc", DEFAULT_NC), true);
+        Integer.getInteger("embed4j.gemm.nc", DEFAULT_NC));
   }
 
   /** A variant with other blocking, for tuning: kc, mc (a multiple of MR) and nc (a multiple of NR). */
-  PackedGemm(int kc, int mc, int nc, boolean touchC) {
+  PackedGemm(int kc, int mc, int nc) {
     if (kc < 1 || mc < MR || mc % MR != 0 || nc < NR || nc % NR != 0) {
       throw new IllegalArgumentException("blocking kc=" + kc + " mc=" + mc + " nc=" + nc + ": need kc >= 1, mc a "
           + "multiple of " + MR + ", nc a multiple of " + NR);
@@ -78,7 +80,6 @@ public final class PackedGemm implements GemmKernel {
     this.kcMax = kc;
     this.mcMax = mc;
     this.ncMax = nc;
-    this.touchC = touchC;
   }
 
   /** Per-thread packing buffers, grown on demand and reused so the loops never allocate. */
@@ -88,7 +89,6 @@ public final class PackedGemm implements GemmKernel {
     /** All of op(B), packed by every thread for a row split that this thread called. */
     float[] shared = new float[0];
     final float[] tile = new float[MR * NR];
-    float sink;
 
     float[] a(int size) {
       if (a.length < size) a = new float[size];
@@ -280,7 +280,6 @@ public final class PackedGemm implements GemmKernel {
     float[] pa = w.a((mcb + MR - 1) / MR * MR * kcb);
     float[] pb = packedB != null ? packedB : w.b(padded(ncb) * kcb);
     float[] tile = w.tile;
-    float sink = 0;
     for (int jc = 0; jc < n; jc += ncb) {
       int nc = Math.min(ncb, n - jc);
       for (int pc = 0; pc < k; pc += kcb) {
@@ -292,22 +291,17 @@ public final class PackedGemm implements GemmKernel {
           int mc = Math.min(mcb, m - ic);
           if (transA) GemmPacking.packTransposedA(a, aOff, lda, ic, mc, pc, kc, pa);
           else GemmPacking.packRowsA(a, aOff, lda, ic, mc, pc, kc, pa);
-          for (int jr = 0; jr < nc; jr += NR) {
-            int nr = Math.min(NR, nc - jr), bi = pbBase + jr * kc;
-            int cStrip = cOff + ic * ldc + jc + jr;
-            if (touchC) {
-              // Java has no prefetch: load both ends of each row of this C strip now, all misses in
-              // flight together, instead of one miss per micro-kernel call when it adds its tile
-              for (int r = 0, ci = cStrip; r < mc; r++, ci += ldc) sink += c[ci] + c[ci + nr - 1];
-            }
-            for (int ir = 0; ir < mc; ir += MR) {
-              int mr = Math.min(MR, mc - ir), ci = cStrip + ir * ldc;
-              GemmMicroKernel.tile(kc, pa, ir * kc, pb, bi, c, ci, ldc, mode, alpha, beta, mr, nr, tile);
+          // the A panel of these MR rows stays in L1 while the B panels stream past (see the class comment)
+          for (int ir = 0; ir < mc; ir += MR) {
+            int mr = Math.min(MR, mc - ir);
+            for (int jr = 0; jr < nc; jr += NR) {
+              int nr = Math.min(NR, nc - jr), bi = pbBase + jr * kc;
+              GemmMicroKernel.tile(kc, pa, ir * kc, pb, bi, c, cOff + (ic + ir) * ldc + jc + jr, ldc, mode, alpha, beta,
+                  mr, nr, tile);
             }
           }
         }
       }
     }
-    w.sink = sink;
   }
 }

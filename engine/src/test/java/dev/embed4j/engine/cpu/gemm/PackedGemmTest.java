@@ -121,7 +121,7 @@ class PackedGemmTest {
       // tiny blocks on two threads: the shared packing of B (row split) crosses several n and k blocks,
       // the last of each partial
       GemmKernel saved = kernel;
-      kernel = new PackedGemm(16, 8, 32, true);
+      kernel = new PackedGemm(16, 8, 32);
       try {
         for (int t = 0; t < 4; t++) {
           boolean ta = (t & 1) != 0, tb = (t & 2) != 0;
@@ -142,14 +142,12 @@ class PackedGemmTest {
     GemmKernel saved = kernel;
     Random rnd = new Random(5);
     try {
-      for (boolean touch : new boolean[] {true, false}) {
-        kernel = new PackedGemm(16, 8, 32, touch);
-        for (int t = 0; t < 4; t++) {
-          boolean ta = (t & 1) != 0, tb = (t & 2) != 0;
-          check(rnd, ta, tb, 37, 71, 45, 1f, 0f, 2);
-          check(rnd, ta, tb, 9, 33, 17, -0.5f, 2f, 0);
-          check(rnd, ta, tb, 21, 65, 33, 1f, 1f, 1);
-        }
+      kernel = new PackedGemm(16, 8, 32);
+      for (int t = 0; t < 4; t++) {
+        boolean ta = (t & 1) != 0, tb = (t & 2) != 0;
+        check(rnd, ta, tb, 37, 71, 45, 1f, 0f, 2);
+        check(rnd, ta, tb, 9, 33, 17, -0.5f, 2f, 0);
+        check(rnd, ta, tb, 21, 65, 33, 1f, 1f, 1);
       }
     } finally {
       kernel = saved;
@@ -167,7 +165,7 @@ class PackedGemmTest {
     int before = Parallel.threads();
     int[][] shapes = {{1, 31, 7}, {13, 1, 127}, {203, 77, 91}, {61, 203, 91}, {301, 95, 611}, {9, 400, 33}};
     try {
-      for (PackedGemm g : new PackedGemm[] {new PackedGemm(), new PackedGemm(16, 8, 32, true)}) {
+      for (PackedGemm g : new PackedGemm[] {new PackedGemm(), new PackedGemm(16, 8, 32)}) {
         for (int threads : new int[] {1, 2}) {
           Parallel.setThreads(threads);
           for (int[] mnk : shapes) {
