@@ -59,13 +59,6 @@ import dev.embed4j.engine.cpu.Parallel;
  */
 public final class PackedGemm implements GemmKernel {
   static final int DEFAULT_KC = 384, DEFAULT_MC = 128, DEFAULT_NC = 4096;
-  /**
-   * Rows per packed block when A is transposed (the weight gradients, Gᵀ·x): its packing then reads 32 floats
-   * of each stored row instead of 128. Measured against 128, alternating in one process on one thread: the
-   * four weight-gradient shapes of a training step at 1024 and 2048 rows took 0.87–0.97 of the time; a
-   * block of 32 for every A made the other shapes 0–5 % slower.
-   */
-  static final int TRANSPOSED_MC = 32;
   /** Below this many multiply-adds one thread is faster than waking another. */
   static final long PARALLEL_MIN_FMAS = 1L << 20;
 
@@ -283,8 +276,7 @@ public final class PackedGemm implements GemmKernel {
    */
   void serial(boolean transA, boolean transB, int m, int n, int k, float alpha, float[] a, int aOff, int lda,
       float[] b, int bOff, int ldb, float beta, float[] c, int cOff, int ldc, Workspace w, float[] packedB) {
-    int mcMaxHere = transA ? Math.min(mcMax, TRANSPOSED_MC) : mcMax;
-    int kcb = blockSize(k, kcMax, 1), mcb = blockSize(m, mcMaxHere, MR), ncb = blockSize(n, ncMax, NR);
+    int kcb = blockSize(k, kcMax, 1), mcb = blockSize(m, mcMax, MR), ncb = blockSize(n, ncMax, NR);
     float[] pa = w.a((mcb + MR - 1) / MR * MR * kcb);
     float[] pb = packedB != null ? packedB : w.b(padded(ncb) * kcb);
     float[] tile = w.tile;
