@@ -26,12 +26,14 @@ import dev.embed4j.engine.cpu.Parallel;
  * cycle at the kernel's pace), and C is written 4 rows at a time from left to right, a pattern the
  * hardware prefetchers follow. The opposite order (each B panel kept in L1 while all the A panels of the
  * row block went past, C written one 16-float strip of 128 rows at a time) needed the driver to load
- * every row's ends of the next strip ahead of the kernel, Java having no prefetch, and still took 1.08×
- * the time over the training shapes on one thread (1.25× on the weight gradients, k = 2048), 1.08× on two,
- * and 1.07× a whole training step at 128 tokens (all alternating in one process); short texts (m = 400)
- * ran the same. MC = {@value #DEFAULT_MC} rows of packed A (128×384×4 = 192 KiB) per pass. NC =
+ * every row's ends of the next strip ahead of the kernel, Java having no prefetch. Against it, on the
+ * eleven GEMM shapes of a 128-token training step (2048 rows, one thread, both versions alternating in one
+ * process, run with each version loaded first since that harness favours the first by up to 1.25× on
+ * some shapes; geometric means of the two): forward and input-gradient shapes 0.89–0.96 of the time (one
+ * 1.05), weight gradients 0.98–1.12, all eleven 0.97. MC = {@value #DEFAULT_MC} rows of packed A
+ * (128×384×4 = 192 KiB) per pass. NC =
  * {@value #DEFAULT_NC} packs B once for n ≤ 4096 (kc×nc×4 ≤ 6 MiB, in L3); 256 (B in L2, A packed once
- * per block of columns) measured 1.03× slower over the training shapes, 768 the same as 4096. Per kernel
+ * per block of columns) and 768 were tried and showed nothing beyond the harness's noise. Per kernel
  * call: 2·4·16·kc flops against 2 vector loads + 4 broadcasts (80 bytes from L1) per 8 FMAs, and 4 rows
  * of C (2×256 bytes) once per kc steps.
  *
