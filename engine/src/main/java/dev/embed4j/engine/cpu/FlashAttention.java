@@ -22,7 +22,7 @@ import jdk.incubator.vector.VectorSpecies;
  * (as Kᵀ, Vᵀ, K or V) into panels of two vectors' width, so every product below is a row-major "broadcast a
  * scalar of A, FMA a vector row of B" micro-kernel of 4 rows × 2 vectors (8 accumulators, which with the
  * two B vectors and a broadcast fits AVX2's 16 registers) whose inner loop has no bounds checks left
- * ({@link #panelGemm}; dK and dV, whose A is a transposed tile, use the generic {@link #gemm}). With the
+ * ({@link #panelGemm}; dK and dV, whose A is a transposed tile, use the generic {@link #gemmAdd}). With the
  * panels, forward and backward took 0.88 and 0.92 of the time they took with row-major B operands
  * (16×12×128×32 with dropout, one thread, same results to the bit). Then, per block of query rows, the whole
  * block × keys score tile is computed at once: the block's row max and sum are exact (no online rescaling
@@ -287,8 +287,8 @@ public final class FlashAttention {
       }
       panelGemm(rows, dim, keys, dp, 0, keys, kp, gq, qb, qRow, sc.tile);
       // dSᵀ and Pᵀ are read in place: row j of the transposed tile is column j of the tile (stride keys).
-      gemm(keys, dim, rows, dp, 0, 1, keys, q, qb, qRow, gk, ko, kRow, true);
-      gemm(keys, dim, rows, s, 0, 1, keys, gOut, ob, oRow, gv, vo, vRow, true);
+      gemmAdd(keys, dim, rows, dp, 0, 1, keys, q, qb, qRow, gk, ko, kRow);
+      gemmAdd(keys, dim, rows, s, 0, 1, keys, gOut, ob, oRow, gv, vo, vRow);
     }
   }
 
@@ -438,9 +438,9 @@ public final class FlashAttention {
    * C (m × n, row-major, ldc) = A·B for a row-major A (element (r, t) at a[aOff + r·aRs + t]) and a B packed
    * in panels of {@link #NP} columns ({@link #packTransposed}, {@link #packRows}). Every index in the inner
    * loop is the step t times a constant plus an invariant, which C2's range-check elimination hoists out of
-   * the loop; the generic {@link #gemm}, whose strides are variables, kept six checks and three stack
+   * the loop; the generic {@link #gemmAdd}, whose strides are variables, kept six checks and three stack
    * reloads per step (40 instructions per 8 FMAs, against 19 here). The same multiply-adds in the same
-   * order as {@link #gemm}, so the same bits.
+   * order as {@link #gemmAdd}, so the same bits.
    */
   private static void panelGemm(int m, int n, int k, float[] a, int aOff, int aRs, float[] pb, float[] c, int cOff,
       int ldc, float[] tile) {
@@ -517,32 +517,32 @@ public final class FlashAttention {
   }
 
   /**
-   * C (m × n, row-major, ldc) = or += A·B, where A's element (r, t) is a[aOff + r·aRs + t·aTs] (so one
-   * routine serves A and Aᵀ) and B is k × n row-major (ldb). Vectorised along n: each B row is loaded as
+   * C (m × n, row-major, ldc) += A·B, where A's element (r, t) is a[aOff + r·aRs + t·aTs] (so one
+   * routine serves A and Aᵀ; dK and dV read the tile transposed) and B is k × n row-major (ldb). Vectorised along n: each B row is loaded as
    * vectors and multiplied by a broadcast scalar of A.
    */
-  private static void gemm(int m, int n, int k, float[] a, int aOff, int aRs, int aTs, float[] b, int bOff,
-      int ldb, float[] c, int cOff, int ldc, boolean accumulate) {
+  private static void gemmAdd(int m, int n, int k, float[] a, int aOff, int aRs, int aTs, float[] b, int bOff,
+      int ldb, float[] c, int cOff, int ldc) {
     int r = 0;
     for (; r + 4 <= m; r += 4) {
       int a0 = aOff + r * aRs, c0 = cOff + r * ldc, col = 0;
       for (; col + 2 * L <= n; col += 2 * L) {
-        tile4x2(k, a, a0, aRs, aTs, b, bOff + col, ldb, c, c0 + col, ldc, accumulate);
+        tile4x2(k, a, a0, aRs, aTs, b, bOff + col, ldb, c, c0 + col, ldc);
       }
       for (; col < n; col += L) {
-        tile4x1(k, a, a0, aRs, aTs, b, bOff + col, ldb, c, c0 + col, ldc, accumulate, SPECIES.indexInRange(col, n));
+        tile4x1(k, a, a0, aRs, aTs, b, bOff + col, ldb, c, c0 + col, ldc, SPECIES.indexInRange(col, n));
       }
     }
     for (; r < m; r++) {
       int a0 = aOff + r * aRs, c0 = cOff + r * ldc;
       for (int col = 0; col < n; col += L) {
-        tile1x1(k, a, a0, aTs, b, bOff + col, ldb, c, c0 + col, accumulate, SPECIES.indexInRange(col, n));
+        tile1x1(k, a, a0, aTs, b, bOff + col, ldb, c, c0 + col, SPECIES.indexInRange(col, n));
       }
     }
   }
 
   private static void tile4x2(int k, float[] a, int a0, int aRs, int aTs, float[] b, int b0, int ldb,
-      float[] c, int c0, int ldc, boolean accumulate) {
+      float[] c, int c0, int ldc) {
     FloatVector c00 = FloatVector.zero(SPECIES), c01 = c00, c10 = c00, c11 = c00;
     FloatVector c20 = c00, c21 = c00, c30 = c00, c31 = c00;
     int r2 = 2 * aRs, r3 = 3 * aRs;
@@ -562,18 +562,18 @@ public final class FlashAttention {
       c30 = x0.fma(w, c30);
       c31 = x1.fma(w, c31);
     }
-    store(c00, c, c0, accumulate);
-    store(c01, c, c0 + L, accumulate);
-    store(c10, c, c0 + ldc, accumulate);
-    store(c11, c, c0 + ldc + L, accumulate);
-    store(c20, c, c0 + 2 * ldc, accumulate);
-    store(c21, c, c0 + 2 * ldc + L, accumulate);
-    store(c30, c, c0 + 3 * ldc, accumulate);
-    store(c31, c, c0 + 3 * ldc + L, accumulate);
+    add(c00, c, c0);
+    add(c01, c, c0 + L);
+    add(c10, c, c0 + ldc);
+    add(c11, c, c0 + ldc + L);
+    add(c20, c, c0 + 2 * ldc);
+    add(c21, c, c0 + 2 * ldc + L);
+    add(c30, c, c0 + 3 * ldc);
+    add(c31, c, c0 + 3 * ldc + L);
   }
 
   private static void tile4x1(int k, float[] a, int a0, int aRs, int aTs, float[] b, int b0, int ldb,
-      float[] c, int c0, int ldc, boolean accumulate, VectorMask<Float> m) {
+      float[] c, int c0, int ldc, VectorMask<Float> m) {
     FloatVector c0v = FloatVector.zero(SPECIES), c1v = c0v, c2v = c0v, c3v = c0v;
     int a1 = a0 + aRs, a2 = a1 + aRs, a3 = a2 + aRs;
     for (int t = 0; t < k; t++) {
@@ -584,28 +584,28 @@ public final class FlashAttention {
       c2v = x.fma(FloatVector.broadcast(SPECIES, a[a2 + at]), c2v);
       c3v = x.fma(FloatVector.broadcast(SPECIES, a[a3 + at]), c3v);
     }
-    store(c0v, c, c0, accumulate, m);
-    store(c1v, c, c0 + ldc, accumulate, m);
-    store(c2v, c, c0 + 2 * ldc, accumulate, m);
-    store(c3v, c, c0 + 3 * ldc, accumulate, m);
+    add(c0v, c, c0, m);
+    add(c1v, c, c0 + ldc, m);
+    add(c2v, c, c0 + 2 * ldc, m);
+    add(c3v, c, c0 + 3 * ldc, m);
   }
 
   private static void tile1x1(int k, float[] a, int a0, int aTs, float[] b, int b0, int ldb, float[] c, int c0,
-      boolean accumulate, VectorMask<Float> m) {
+      VectorMask<Float> m) {
     FloatVector acc = FloatVector.zero(SPECIES);
     for (int t = 0; t < k; t++) {
       acc = FloatVector.fromArray(SPECIES, b, b0 + t * ldb, m).fma(FloatVector.broadcast(SPECIES, a[a0 + t * aTs]), acc);
     }
-    store(acc, c, c0, accumulate, m);
+    add(acc, c, c0, m);
   }
 
-  private static void store(FloatVector x, float[] c, int off, boolean accumulate) {
-    if (accumulate) x = x.add(FloatVector.fromArray(SPECIES, c, off));
+  private static void add(FloatVector x, float[] c, int off) {
+    x = x.add(FloatVector.fromArray(SPECIES, c, off));
     x.intoArray(c, off);
   }
 
-  private static void store(FloatVector x, float[] c, int off, boolean accumulate, VectorMask<Float> m) {
-    if (accumulate) x = x.add(FloatVector.fromArray(SPECIES, c, off, m));
+  private static void add(FloatVector x, float[] c, int off, VectorMask<Float> m) {
+    x = x.add(FloatVector.fromArray(SPECIES, c, off, m));
     x.intoArray(c, off, m);
   }
 }
