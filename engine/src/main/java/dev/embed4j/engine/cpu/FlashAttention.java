@@ -1,11 +1,12 @@
 package dev.embed4j.engine.cpu;
 
 import dev.embed4j.engine.Generator;
+import dev.embed4j.engine.cpu.gemm.PackedGemm;
 import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
-import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -22,14 +23,18 @@ import jdk.incubator.vector.VectorSpecies;
  * (as Kᵀ, Vᵀ, K or V) into panels of two vectors' width, so every product below is a row-major "broadcast a
  * scalar of A, FMA a vector row of B" micro-kernel of 4 rows × 2 vectors (8 accumulators, which with the
  * two B vectors and a broadcast fits AVX2's 16 registers) whose inner loop has no bounds checks left
- * ({@link #panelGemm}; dK and dV, whose A is a transposed tile, use the generic {@link #gemmAdd}). With the
- * panels, forward and backward took 0.88 and 0.92 of the time they took with row-major B operands
- * (16×12×128×32 with dropout, one thread, same results to the bit). Then, per block of query rows, the whole
- * block × keys score tile is computed at once: the block's row max and sum are exact (no online rescaling
- * needed), and the tile is at most {@code BLOCK_ROWS · seqK} floats (32 KiB at seqK = 256). Forward per
- * block: S = Q·Kᵀ, S = S·scale + bias (0 or −∞ per key), P = exp(S − max), O = P·V / Σ P,
- * lse = max + log Σ P. Backward per block recomputes P = exp(S − lse) from the saved lse, then
- * dP = dO·Vᵀ, D = rowsum(dO ∘ O), dS = P ∘ (dP − D)·scale, dQ = dS·K, dK += dSᵀ·Q, dV += Pᵀ·dO.
+ * ({@link #panelGemm}). With the panels, forward and backward took 0.88 and 0.92 of the time they took with
+ * row-major B operands (16×12×128×32 with dropout, one thread, same results to the bit). Then, per block of
+ * query rows, the whole block × keys score tile is computed at once: the block's row max and sum are exact (no
+ * online rescaling needed), and the tile is at most {@code BLOCK_ROWS · seqK} floats (32 KiB at seqK = 256)
+ * in the forward, {@link #BACKWARD_TILE} floats in the backward. Forward per block: S = Q·Kᵀ,
+ * S = S·scale + bias (0 or −∞ per key), P = exp(S − max), O = P·V / Σ P, lse = max + log Σ P. Backward per
+ * block recomputes P = exp(S − lse) from the saved lse, then dP = dO·Vᵀ, D = rowsum(dO ∘ O),
+ * dS = P ∘ (dP − D)·scale, dQ = dS·K, dK (+)= dSᵀ·Q, dV (+)= Pᵀ·dO. dK and dV reduce over the block's query
+ * rows, so the backward's blocks are as tall as the tile allows (all 128 rows at seqK = 128) and dSᵀ, Pᵀ, Q
+ * and dO are packed for the GEMM's own micro-kernel ({@link PackedGemm#packedProduct}): reading the
+ * transposed tile in place with variable strides had kept six bounds checks a step, and 32-row blocks meant
+ * four read-modify-writes of dK and dV per pair.
  * Keys after the last unmasked one (right padding, the usual case) are skipped outright: they contribute
  * nothing and their gk, gv are zero.
  *
@@ -46,7 +51,8 @@ import jdk.incubator.vector.VectorSpecies;
  *
  * <p><b>Cost.</b> Forward 4·B·H·seqQ·seqK·dim flops (two products) plus B·H·seqQ·seqK exponentials;
  * backward 10·B·H·seqQ·seqK·dim (five products, one of them the recomputed S). Memory per thread:
- * 2·dim·seqK + 2·BLOCK_ROWS·seqK + seqK floats of scratch, reused across calls; nothing is allocated per call
+ * 4·dim·seqK + 2·rows·seqK + (seqK + 3)·rows + dim·rows + seqK floats of scratch (rows = the backward's block
+ * height), reused across calls; nothing is allocated per call
  * once the scratch has grown. Bytes moved are those of the tensors themselves (K and V of a pair stay in
  * L1/L2 while its query blocks stream past).
  *
@@ -63,8 +69,16 @@ public final class FlashAttention {
 
   private static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
   private static final int L = SPECIES.length();
-  /** Columns per panel of a packed B operand of {@link #panelGemm}: two vectors. */
-  private static final int NP = 2 * L;
+  /**
+   * Columns per panel of a packed B operand of {@link #panelGemm}: two vectors, the GEMM micro-kernel's panel width,
+   * so that the same packing feeds {@link PackedGemm#packedProduct}.
+   */
+  private static final int NP = PackedGemm.PANEL_COLUMNS;
+  /** Rows of an A panel of {@link PackedGemm#packedProduct}; {@link #packTransposedTile} copies them as one 4-lane vector. */
+  private static final int MP = PackedGemm.PANEL_ROWS;
+  private static final VectorSpecies<Float> PANEL_ROW = VectorSpecies.of(float.class, VectorShape.forBitSize(32 * MP));
+  /** Scores per block in the backward: at seqK = 128, all 128 query rows of a pair at once (64 KiB a tile). */
+  static final int BACKWARD_TILE = 1 << 14;
   private static final VectorSpecies<Integer> INTS = SPECIES.withLanes(int.class);
   /** Below roughly this many multiply-adds a chunk of pairs runs inline rather than on another thread. */
   private static final long GRAIN_FLOPS = 1 << 18;
@@ -79,14 +93,22 @@ public final class FlashAttention {
      */
     float[] kt = new float[0], vt = new float[0], kp = new float[0], vp = new float[0];
     float[] s = new float[0], dp = new float[0], bias = new float[0];
+    /** dSᵀ or Pᵀ of a backward block, packed as A operands of {@link PackedGemm#packedProduct}; Q or dO rows as B. */
+    float[] pa = new float[0], pq = new float[0];
     /** An edge tile of panelGemm, stored through here: 4 rows of {@link #NP} floats. */
     final float[] tile = new float[4 * NP];
     /** One row's dropout decisions ({@link DropoutMasks}): all ones where an element is kept, 0 where dropped. */
     int[] keep = new int[0];
     final float[] rowInv = new float[BLOCK_ROWS];
+    /** D = rowsum(dO ∘ O) of each row of a backward block. */
+    float[] rowD = new float[0];
 
-    void ensure(int seqK, int dim) {
-      int kd = Math.max(padded(seqK) * dim, padded(dim) * seqK), bk = BLOCK_ROWS * seqK;
+    void ensure(int seqQ, int seqK, int dim) {
+      int rows = Math.max(BLOCK_ROWS, backwardRows(seqQ, seqK));
+      int kd = Math.max(padded(seqK) * dim, padded(dim) * seqK), bk = rows * seqK;
+      if (pa.length < (seqK + MP - 1) / MP * MP * rows) pa = new float[(seqK + MP - 1) / MP * MP * rows];
+      if (pq.length < padded(dim) * rows) pq = new float[padded(dim) * rows];
+      if (rowD.length < rows) rowD = new float[rows];
       if (kt.length < kd) {
         kt = new float[kd];
         vt = new float[kd];
@@ -157,7 +179,7 @@ public final class FlashAttention {
     checkRate(dropout);
     Parallel.forRange(batch * heads, grain(seqQ, seqK, dim), (from, to) -> {
       Scratch sc = SCRATCH.get();
-      sc.ensure(seqK, dim);
+      sc.ensure(seqQ, seqK, dim);
       for (int p = from; p < to; p++) {
         int b = p / heads, h = p % heads;
         forwardPair(q, lq.at(b, h), lq.row, k, lk.at(b, h), lk.row, v, lv.at(b, h), lv.row, mask, out, lo.at(b, h),
@@ -184,7 +206,8 @@ public final class FlashAttention {
     }
     float[] kt = sc.kt, vp = sc.vp, s = sc.s, bias = sc.bias;
     int threshold = Generator.keepThreshold(dropout), scaleBits = scaleBits(dropout);
-    packTransposed(k, ko, kRow, keys, dim, kt);
+    packRows(k, ko, kRow, keys, dim, sc.kp); // staged: see transposePanels
+    transposePanels(sc.kp, keys, dim, kt);
     packRows(v, vo, vRow, keys, dim, vp);
     for (int i0 = 0; i0 < seqQ; i0 += BLOCK_ROWS) {
       int rows = Math.min(BLOCK_ROWS, seqQ - i0);
@@ -244,7 +267,7 @@ public final class FlashAttention {
     checkRate(dropout);
     Parallel.forRange(batch * heads, grain(seqQ, seqK, dim), (from, to) -> {
       Scratch sc = SCRATCH.get();
-      sc.ensure(seqK, dim);
+      sc.ensure(seqQ, seqK, dim);
       for (int p = from; p < to; p++) {
         int b = p / heads, h = p % heads;
         backwardPair(q, k, v, lq.at(b, h), lq.row, lk.at(b, h), lk.row, lv.at(b, h), lv.row, mask, out, gOut,
@@ -258,26 +281,32 @@ public final class FlashAttention {
       float[] gv, int b, int pair, int seqQ, int seqK, int dim, float scale, float dropout, long seed, Scratch sc) {
     int lo = pair * seqQ;
     int keys = keyBias(mask, b, seqK, sc.bias);
-    fillRows(gk, ko, kRow, seqK, dim);
-    fillRows(gv, vo, vRow, seqK, dim);
+    // padding keys after the last attended one get zero gradients; the others are written by the first block
+    fillRows(gk, ko + keys * kRow, kRow, seqK - keys, dim);
+    fillRows(gv, vo + keys * vRow, vRow, seqK - keys, dim);
     if (keys == 0) {
       fillRows(gq, qo, qRow, seqQ, dim);
       return;
     }
     float[] kt = sc.kt, vt = sc.vt, kp = sc.kp, s = sc.s, dp = sc.dp, bias = sc.bias;
     int threshold = Generator.keepThreshold(dropout), scaleBits = scaleBits(dropout);
-    packTransposed(k, ko, kRow, keys, dim, kt);
-    packTransposed(v, vo, vRow, keys, dim, vt);
     packRows(k, ko, kRow, keys, dim, kp);
-    for (int i0 = 0; i0 < seqQ; i0 += BLOCK_ROWS) {
-      int rows = Math.min(BLOCK_ROWS, seqQ - i0), qb = qo + i0 * qRow, ob = oo + i0 * oRow;
+    transposePanels(kp, keys, dim, kt);
+    packRows(v, vo, vRow, keys, dim, sc.vp); // V's rows are not an operand here, only the staging of Vᵀ
+    transposePanels(sc.vp, keys, dim, vt);
+    int blockRows = backwardRows(seqQ, seqK);
+    for (int i0 = 0; i0 < seqQ; i0 += blockRows) {
+      int rows = Math.min(blockRows, seqQ - i0), qb = qo + i0 * qRow, ob = oo + i0 * oRow;
       panelGemm(rows, keys, dim, q, qb, qRow, kt, s, 0, keys, sc.tile);
       panelGemm(rows, keys, dim, gOut, ob, oRow, vt, dp, 0, keys, sc.tile);
+      // D for all rows first: out is read here for the first time, and a loop of nothing but these dot products
+      // keeps many of its rows' cache misses in flight
+      for (int r = 0; r < rows; r++) sc.rowD[r] = dot(gOut, out, ob + r * oRow, dim);
       for (int r = 0; r < rows; r++) {
         int off = r * keys;
         scaleBiasMax(s, off, bias, keys, scale);
         expShift(s, off, keys, lse[lo + i0 + r]);
-        float d = dot(gOut, out, ob + r * oRow, dim);
+        float d = sc.rowD[r];
         if (dropout > 0f) {
           DropoutMasks.fill(sc.keep, 0, keys, seed, ((long) pair * seqQ + i0 + r) * seqK, threshold);
           multiply(dp, off, sc.keep, scaleBits, keys); // dP = (dO·Vᵀ) ∘ Z/(1 − p)
@@ -286,9 +315,42 @@ public final class FlashAttention {
         if (dropout > 0f) multiply(s, off, sc.keep, scaleBits, keys); // P ∘ Z/(1 − p), what multiplied V, for dV
       }
       panelGemm(rows, dim, keys, dp, 0, keys, kp, gq, qb, qRow, sc.tile);
-      // dSᵀ and Pᵀ are read in place: row j of the transposed tile is column j of the tile (stride keys).
-      gemmAdd(keys, dim, rows, dp, 0, 1, keys, q, qb, qRow, gk, ko, kRow);
-      gemmAdd(keys, dim, rows, s, 0, 1, keys, gOut, ob, oRow, gv, vo, vRow);
+      // dK (+)= dSᵀ·Q and dV (+)= (P ∘ Z/(1 − p))ᵀ·dO over all the block's rows, on the GEMM micro-kernel
+      boolean add = i0 > 0;
+      packTransposedTile(dp, rows, keys, sc.pa);
+      packRows(q, qb, qRow, rows, dim, sc.pq);
+      PackedGemm.packedProduct(keys, dim, rows, sc.pa, sc.pq, gk, ko, kRow, add, sc.tile);
+      packTransposedTile(s, rows, keys, sc.pa);
+      packRows(gOut, ob, oRow, rows, dim, sc.pq);
+      PackedGemm.packedProduct(keys, dim, rows, sc.pa, sc.pq, gv, vo, vRow, add, sc.tile);
+    }
+  }
+
+  /**
+   * Query rows per block in the backward: as many as {@link #BACKWARD_TILE} scores hold (rounded down to a multiple
+   * of 4, at least {@link #BLOCK_ROWS}), so dK and dV run as one product each over that many rows instead of
+   * adding a product over 32 rows per block into them.
+   */
+  static int backwardRows(int seqQ, int seqK) {
+    return Math.min(seqQ, Math.max(BLOCK_ROWS, BACKWARD_TILE / Math.max(1, seqK) / 4 * 4));
+  }
+
+  /**
+   * Packs the transpose of a rows × n tile (row t at t·n) as the A operand of {@link PackedGemm#packedProduct}
+   * (n × rows): panel g holds tile columns g·MP.., element (g·MP + jj, t) at g·MP·rows + t·MP + jj; columns past
+   * n are zero. MP consecutive floats of a tile row are one panel step, copied as one 4-lane vector.
+   */
+  private static void packTransposedTile(float[] tile, int rows, int n, float[] pa) {
+    int full = n / MP * MP;
+    for (int j0 = 0; j0 < full; j0 += MP) {
+      for (int t = 0, src = j0, dst = j0 * rows; t < rows; t++, src += n, dst += MP) {
+        FloatVector.fromArray(PANEL_ROW, tile, src).intoArray(pa, dst);
+      }
+    }
+    if (full < n) {
+      for (int t = 0, dst = full * rows; t < rows; t++, dst += MP) {
+        for (int jj = 0; jj < MP; jj++) pa[dst + jj] = full + jj < n ? tile[t * n + full + jj] : 0f;
+      }
     }
   }
 
@@ -331,20 +393,21 @@ public final class FlashAttention {
   }
 
   /**
-   * Packs the transpose of a [rows, dim] block (row r at off + r·row) as a dim × rows B operand of
-   * {@link #panelGemm}: panel p holds columns (block rows) p·NP.., element (d, j) at p·NP·dim + d·NP + j − p·NP;
-   * columns past rows are zero.
+   * Transposes a [rows, dim] block packed by {@link #packRows} (panel p of NP columns at p·NP·rows, element (t, d)
+   * at p·NP·rows + t·NP + d − p·NP) into a dim × rows B operand of {@link #panelGemm}: panel q holds columns
+   * (block rows) q·NP.., element (d, j) at q·NP·dim + d·NP + j − q·NP; columns past rows are zero.
+   *
+   * <p>Staged so because K and V come cold from memory (a projection's output, rows 3·heads·dim floats apart): a
+   * scalar transpose straight from there kept few of those misses in flight and took 3 ns an element in the
+   * attention step, the row copy of {@link #packRows} has only a few instructions a row between them.
    */
-  private static void packTransposed(float[] src, int off, int row, int rows, int dim, float[] pb) {
+  private static void transposePanels(float[] panels, int rows, int dim, float[] pb) {
     for (int j0 = 0; j0 < rows; j0 += NP) {
       int base = j0 * dim, w = Math.min(NP, rows - j0);
-      for (int jj = 0; jj < NP; jj++) {
-        if (jj < w) {
-          int so = off + (j0 + jj) * row;
-          for (int d = 0, dst = base + jj; d < dim; d++, dst += NP) pb[dst] = src[so + d];
-        } else {
-          for (int d = 0, dst = base + jj; d < dim; d++, dst += NP) pb[dst] = 0f;
-        }
+      for (int d = 0; d < dim; d++) {
+        int src = d / NP * NP * rows + j0 * NP + d % NP, dst = base + d * NP;
+        for (int jj = 0; jj < w; jj++) pb[dst + jj] = panels[src + jj * NP];
+        for (int jj = w; jj < NP; jj++) pb[dst + jj] = 0f;
       }
     }
   }
@@ -436,11 +499,10 @@ public final class FlashAttention {
 
   /**
    * C (m × n, row-major, ldc) = A·B for a row-major A (element (r, t) at a[aOff + r·aRs + t]) and a B packed
-   * in panels of {@link #NP} columns ({@link #packTransposed}, {@link #packRows}). Every index in the inner
+   * in panels of {@link #NP} columns ({@link #transposePanels}, {@link #packRows}). Every index in the inner
    * loop is the step t times a constant plus an invariant, which C2's range-check elimination hoists out of
-   * the loop; the generic {@link #gemmAdd}, whose strides are variables, kept six checks and three stack
-   * reloads per step (40 instructions per 8 FMAs, against 19 here). The same multiply-adds in the same
-   * order as {@link #gemmAdd}, so the same bits.
+   * the loop; a generic version whose strides were variables kept six checks and three stack reloads per
+   * step (40 instructions per 8 FMAs, against 19 here).
    */
   private static void panelGemm(int m, int n, int k, float[] a, int aOff, int aRs, float[] pb, float[] c, int cOff,
       int ldc, float[] tile) {
@@ -514,98 +576,5 @@ public final class FlashAttention {
     c0v.intoArray(tile, 0);
     c1v.intoArray(tile, L);
     System.arraycopy(tile, 0, c, c0, cols);
-  }
-
-  /**
-   * C (m × n, row-major, ldc) += A·B, where A's element (r, t) is a[aOff + r·aRs + t·aTs] (so one
-   * routine serves A and Aᵀ; dK and dV read the tile transposed) and B is k × n row-major (ldb). Vectorised along n: each B row is loaded as
-   * vectors and multiplied by a broadcast scalar of A.
-   */
-  private static void gemmAdd(int m, int n, int k, float[] a, int aOff, int aRs, int aTs, float[] b, int bOff,
-      int ldb, float[] c, int cOff, int ldc) {
-    int r = 0;
-    for (; r + 4 <= m; r += 4) {
-      int a0 = aOff + r * aRs, c0 = cOff + r * ldc, col = 0;
-      for (; col + 2 * L <= n; col += 2 * L) {
-        tile4x2(k, a, a0, aRs, aTs, b, bOff + col, ldb, c, c0 + col, ldc);
-      }
-      for (; col < n; col += L) {
-        tile4x1(k, a, a0, aRs, aTs, b, bOff + col, ldb, c, c0 + col, ldc, SPECIES.indexInRange(col, n));
-      }
-    }
-    for (; r < m; r++) {
-      int a0 = aOff + r * aRs, c0 = cOff + r * ldc;
-      for (int col = 0; col < n; col += L) {
-        tile1x1(k, a, a0, aTs, b, bOff + col, ldb, c, c0 + col, SPECIES.indexInRange(col, n));
-      }
-    }
-  }
-
-  private static void tile4x2(int k, float[] a, int a0, int aRs, int aTs, float[] b, int b0, int ldb,
-      float[] c, int c0, int ldc) {
-    FloatVector c00 = FloatVector.zero(SPECIES), c01 = c00, c10 = c00, c11 = c00;
-    FloatVector c20 = c00, c21 = c00, c30 = c00, c31 = c00;
-    int r2 = 2 * aRs, r3 = 3 * aRs;
-    // running indices (one per operand, the rows of A at fixed offsets): C2 then needs no multiply per step
-    for (int t = 0, ap = a0, bi = b0; t < k; t++, ap += aTs, bi += ldb) {
-      FloatVector x0 = FloatVector.fromArray(SPECIES, b, bi), x1 = FloatVector.fromArray(SPECIES, b, bi + L);
-      FloatVector w = FloatVector.broadcast(SPECIES, a[ap]);
-      c00 = x0.fma(w, c00);
-      c01 = x1.fma(w, c01);
-      w = FloatVector.broadcast(SPECIES, a[ap + aRs]);
-      c10 = x0.fma(w, c10);
-      c11 = x1.fma(w, c11);
-      w = FloatVector.broadcast(SPECIES, a[ap + r2]);
-      c20 = x0.fma(w, c20);
-      c21 = x1.fma(w, c21);
-      w = FloatVector.broadcast(SPECIES, a[ap + r3]);
-      c30 = x0.fma(w, c30);
-      c31 = x1.fma(w, c31);
-    }
-    add(c00, c, c0);
-    add(c01, c, c0 + L);
-    add(c10, c, c0 + ldc);
-    add(c11, c, c0 + ldc + L);
-    add(c20, c, c0 + 2 * ldc);
-    add(c21, c, c0 + 2 * ldc + L);
-    add(c30, c, c0 + 3 * ldc);
-    add(c31, c, c0 + 3 * ldc + L);
-  }
-
-  private static void tile4x1(int k, float[] a, int a0, int aRs, int aTs, float[] b, int b0, int ldb,
-      float[] c, int c0, int ldc, VectorMask<Float> m) {
-    FloatVector c0v = FloatVector.zero(SPECIES), c1v = c0v, c2v = c0v, c3v = c0v;
-    int a1 = a0 + aRs, a2 = a1 + aRs, a3 = a2 + aRs;
-    for (int t = 0; t < k; t++) {
-      FloatVector x = FloatVector.fromArray(SPECIES, b, b0 + t * ldb, m);
-      int at = t * aTs;
-      c0v = x.fma(FloatVector.broadcast(SPECIES, a[a0 + at]), c0v);
-      c1v = x.fma(FloatVector.broadcast(SPECIES, a[a1 + at]), c1v);
-      c2v = x.fma(FloatVector.broadcast(SPECIES, a[a2 + at]), c2v);
-      c3v = x.fma(FloatVector.broadcast(SPECIES, a[a3 + at]), c3v);
-    }
-    add(c0v, c, c0, m);
-    add(c1v, c, c0 + ldc, m);
-    add(c2v, c, c0 + 2 * ldc, m);
-    add(c3v, c, c0 + 3 * ldc, m);
-  }
-
-  private static void tile1x1(int k, float[] a, int a0, int aTs, float[] b, int b0, int ldb, float[] c, int c0,
-      VectorMask<Float> m) {
-    FloatVector acc = FloatVector.zero(SPECIES);
-    for (int t = 0; t < k; t++) {
-      acc = FloatVector.fromArray(SPECIES, b, b0 + t * ldb, m).fma(FloatVector.broadcast(SPECIES, a[a0 + t * aTs]), acc);
-    }
-    add(acc, c, c0, m);
-  }
-
-  private static void add(FloatVector x, float[] c, int off) {
-    x = x.add(FloatVector.fromArray(SPECIES, c, off));
-    x.intoArray(c, off);
-  }
-
-  private static void add(FloatVector x, float[] c, int off, VectorMask<Float> m) {
-    x = x.add(FloatVector.fromArray(SPECIES, c, off, m));
-    x.intoArray(c, off, m);
   }
 }

@@ -84,6 +84,33 @@ public final class PackedGemm implements GemmKernel {
     this.ncMax = nc;
   }
 
+  /**
+   * Rows of an A panel and columns of a B panel of {@link #packedProduct}: the micro-kernel's tile, {@value
+   * GemmMicroKernel#MR} × two vectors.
+   */
+  public static final int PANEL_ROWS = MR, PANEL_COLUMNS = NR;
+
+  /**
+   * C (m × n, row-major, ldc) = A·B, or C += A·B with {@code add}, on operands the caller packed as the micro-kernel
+   * reads them, for a caller that lays out small operands itself as it makes them (attention's dK and dV):
+   * A in panels of {@link #PANEL_ROWS} rows, panel g at g·k·PANEL_ROWS holding element (g·PANEL_ROWS + r, t) at
+   * t·PANEL_ROWS + r; B in panels of {@link #PANEL_COLUMNS} columns, panel p at p·k·PANEL_COLUMNS holding element
+   * (t, p·PANEL_COLUMNS + j) at t·PANEL_COLUMNS + j; both zero-padded to whole panels. One thread, no blocking:
+   * meant for operands that sit in L1/L2 (k of a few hundred). {@code tile}: PANEL_ROWS·PANEL_COLUMNS floats of
+   * scratch for the edge tiles.
+   */
+  public static void packedProduct(int m, int n, int k, float[] pa, float[] pb, float[] c, int cOff, int ldc,
+      boolean add, float[] tile) {
+    int mode = add ? ADD : OVERWRITE;
+    for (int ir = 0; ir < m; ir += MR) {
+      int mr = Math.min(MR, m - ir);
+      for (int jr = 0; jr < n; jr += NR) {
+        GemmMicroKernel.tile(k, pa, ir * k, pb, jr * k, c, cOff + ir * ldc + jr, ldc, mode, 1f, 0f, mr,
+            Math.min(NR, n - jr), tile);
+      }
+    }
+  }
+
   /** Per-thread packing buffers, grown on demand and reused so the loops never allocate. */
   static final class Workspace {
     float[] a = new float[0];

@@ -198,6 +198,46 @@ class PackedGemmTest {
     }
   }
 
+  /**
+   * packedProduct on operands packed by hand in its documented layout (A in PANEL_ROWS-row panels, B in
+   * PANEL_COLUMNS-column panels, zero-padded), overwrite and add, awkward sizes: against the reference GEMM, and
+   * nothing written outside the m × n block of C.
+   */
+  @Test
+  void packedProductOnCallerPackedOperands() {
+    Random rnd = new Random(77);
+    int mr = PackedGemm.PANEL_ROWS, nr = PackedGemm.PANEL_COLUMNS;
+    float[] tile = new float[mr * nr];
+    for (int m : new int[] {1, 3, 4, 7, 33, 130}) {
+      for (int n : new int[] {1, 5, 16, 17, 32, 33}) {
+        for (int k : new int[] {1, 7, 32, 128}) {
+          float[] a = random(rnd, m * k), b = random(rnd, k * n);
+          int mPad = (m + mr - 1) / mr * mr, nPad = (n + nr - 1) / nr * nr;
+          float[] pa = new float[mPad * k], pb = new float[nPad * k];
+          for (int i = 0; i < m; i++) for (int t = 0; t < k; t++) pa[i / mr * mr * k + t * mr + i % mr] = a[i * k + t];
+          for (int t = 0; t < k; t++) for (int j = 0; j < n; j++) pb[j / nr * nr * k + t * nr + j % nr] = b[t * n + j];
+          int ldc = n + 3, cOff = 2;
+          for (boolean add : new boolean[] {false, true}) {
+            float[] c0 = random(rnd, cOff + m * ldc + 4);
+            float[] fast = c0.clone(), ref = c0.clone();
+            PackedGemm.packedProduct(m, n, k, pa, pb, fast, cOff, ldc, add, tile);
+            REF.gemm(false, false, m, n, k, 1f, a, 0, k, b, 0, n, add ? 1f : 0f, ref, cOff, ldc);
+            for (int i = 0; i < fast.length; i++) {
+              int rel = i - cOff, row = rel / ldc, col = rel - row * ldc;
+              boolean inside = rel >= 0 && row < m && col < n;
+              String where = String.format("C[%d] (m=%d n=%d k=%d add=%b)", i, m, n, k, add);
+              if (!inside) {
+                assertEquals(Float.floatToRawIntBits(c0[i]), Float.floatToRawIntBits(fast[i]), "wrote outside " + where);
+              } else {
+                assertEquals(ref[i], fast[i], 1e-5 * (k + 1), where);
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+
   @Test
   void registryNamesAndSwitching() {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> GemmKernels.byName("nope"));
