@@ -5,6 +5,7 @@ import dev.embed4j.engine.ops.DataParallel;
 import dev.embed4j.engine.ops.Dropout;
 import dev.embed4j.engine.ops.Embedding;
 import dev.embed4j.engine.ops.LayerNorm;
+import dev.embed4j.engine.ops.Linear;
 import dev.embed4j.engine.ops.PairwiseLogSumExp;
 import dev.embed4j.engine.ops.QkvAttention;
 
@@ -15,6 +16,16 @@ public final class Functional {
   /** LayerNorm over the last axis. */
   public static Tensor layerNorm(Tensor x, Tensor weight, Tensor bias, float eps) {
     return LayerNorm.apply(x, weight, bias, eps);
+  }
+
+  /** The fully connected layer x·Wᵀ + b: x [..., in], weight [out, in], bias [out]. See {@link Linear}. */
+  public static Tensor linear(Tensor x, Tensor weight, Tensor bias) {
+    return Linear.apply(x, weight, bias, false);
+  }
+
+  /** GELU(x·Wᵀ + b), the fully connected layer with its activation, in one op. See {@link Linear}. */
+  public static Tensor linearGelu(Tensor x, Tensor weight, Tensor bias) {
+    return Linear.apply(x, weight, bias, true);
   }
 
   /** Rows of {@code table} ([vocab, dim]) for each id; the result is {@code idsShape} + [dim]. */

@@ -57,6 +57,28 @@ public interface Backend {
   void binary(BinaryOp op, float param, Storage a, int aOffset, int[] aStrides, Storage b, int bOffset,
       int[] bStrides, Storage out, int[] shape);
 
+  /**
+   * A fully connected layer: y = act(x·Wᵀ + bias) for x [m, k], a weight W [n, k] and bias [n] (all contiguous
+   * from offset 0), y [m, n]; act is GELU with {@code gelu}, else the identity. With GELU and d not null, also
+   * d = GELU'(x·Wᵀ + bias), what a GELU in training keeps ({@link #geluWithDerivative}). A backend fuses the
+   * bias and the activation into its GEMM where it can; this default composes {@link #gemm}, a broadcast
+   * {@link #binary} add and the activation, through one temporary [m, n].
+   */
+  default void linear(Storage x, Storage w, Storage bias, int m, int k, int n, boolean gelu, Storage y, Storage d) {
+    int[] shape = {m, n}, rowMajor = {n, 1}, broadcastRows = {0, 1};
+    int mn = m * n;
+    Storage tmp = allocate(mn);
+    if (!gelu) {
+      gemm(1, false, true, m, n, k, 1f, x, 0, k, 0, w, 0, k, 0, 0f, tmp, 0, n, 0);
+      binary(BinaryOp.ADD, 0f, tmp, 0, rowMajor, bias, 0, broadcastRows, y, shape);
+      return;
+    }
+    gemm(1, false, true, m, n, k, 1f, x, 0, k, 0, w, 0, k, 0, 0f, y, 0, n, 0);
+    binary(BinaryOp.ADD, 0f, y, 0, rowMajor, bias, 0, broadcastRows, tmp, shape);
+    if (d != null) geluWithDerivative(tmp, y, d, mn);
+    else unary(UnaryOp.GELU, 0f, tmp, 0, y, 0, mn);
+  }
+
   /** out[r] = Σ_c x[r·cols + c] (x contiguous). */
   void sumRows(Storage x, int rows, int cols, Storage out);
 

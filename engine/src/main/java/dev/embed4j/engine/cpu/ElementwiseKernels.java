@@ -150,6 +150,37 @@ public final class ElementwiseKernels {
     });
   }
 
+  /**
+   * A fully connected layer's epilogue on rows [row, row + rows) × columns [col, col + cols) of y ([·, n],
+   * contiguous) as the GEMM leaves them: v = y + bias[col..], then y = v, or with {@code gelu} y = GELU(v) and, where
+   * d is not null, d = GELU'(v). The same bits as adding the bias and then {@link #unary} (d null) or
+   * {@link #geluWithDerivative} over whole rows (cols a multiple of the vector length, as the encoder's are).
+   */
+  public static void biasActivation(float[] y, int n, int row, int rows, int col, int cols, float[] bias, boolean gelu,
+      float[] d) {
+    int bound = S.loopBound(cols);
+    for (int r = row; r < row + rows; r++) {
+      int o = r * n + col, j = 0;
+      for (; j < bound; j += L) {
+        FloatVector v = FloatVector.fromArray(S, y, o + j).add(FloatVector.fromArray(S, bias, col + j));
+        if (!gelu) {
+          v.intoArray(y, o + j);
+        } else if (d == null) {
+          VectorMath.gelu(v).intoArray(y, o + j);
+        } else {
+          FloatVector cdf = VectorMath.normalCdf(v);
+          v.mul(cdf).intoArray(y, o + j);
+          v.fma(VectorMath.normalPdf(v), cdf).intoArray(d, o + j);
+        }
+      }
+      for (; j < cols; j++) {
+        float v = y[o + j] + bias[col + j];
+        y[o + j] = gelu ? ElementwiseReference.apply(UnaryOp.GELU, 0f, v) : v;
+        if (gelu && d != null) d[o + j] = ElementwiseReference.derivative(UnaryOp.GELU, 0f, v, y[o + j], 1f);
+      }
+    }
+  }
+
   /** out[oo + i] = Φ(x[xo + i]), n a multiple of L. */
   private static void normalCdf(float[] x, int xo, float[] out, int oo, int n) {
     for (int i = 0; i < n; i += L) VectorMath.normalCdf(FloatVector.fromArray(S, x, xo + i)).intoArray(out, oo + i);

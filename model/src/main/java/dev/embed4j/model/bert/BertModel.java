@@ -174,7 +174,7 @@ public final class BertModel {
         p(p + "attention.self.value.weight")), 0);
     Tensor bqkv = Tensor.concat(List.of(p(p + "attention.self.query.bias"), p(p + "attention.self.key.bias"),
         p(p + "attention.self.value.bias")), 0);
-    Tensor qkv = x.matmul(wqkv.t()).add(bqkv).reshape(b, s, 3 * h); // each token's query | key | value
+    Tensor qkv = Functional.linear(x, wqkv, bqkv).reshape(b, s, 3 * h); // each token's query | key | value
     boolean drop = training && config.attentionDropout() > 0f;
     // heads read where the projection wrote them, the context written in token order (no head copies)
     Tensor ctx = Functional.qkvAttention(qkv, heads, mask, drop ? config.attentionDropout() : 0f,
@@ -182,14 +182,16 @@ public final class BertModel {
     Tensor attn = linear(ctx, p + "attention.output.dense");
     x = Functional.layerNorm(dropout(attn, training, gen).add(x), p(p + "attention.output.LayerNorm.weight"),
         p(p + "attention.output.LayerNorm.bias"), config.layerNormEps());
-    Tensor inner = activation(linear(x, p + "intermediate.dense"));
+    Tensor inner = config.hiddenAct() == BertConfig.Activation.GELU
+        ? Functional.linearGelu(x, p(p + "intermediate.dense.weight"), p(p + "intermediate.dense.bias"))
+        : activation(linear(x, p + "intermediate.dense"));
     Tensor out = linear(inner, p + "output.dense");
     return Functional.layerNorm(dropout(out, training, gen).add(x), p(p + "output.LayerNorm.weight"),
         p(p + "output.LayerNorm.bias"), config.layerNormEps());
   }
 
   private Tensor linear(Tensor x, String name) {
-    return x.matmul(p(name + ".weight").t()).add(p(name + ".bias"));
+    return Functional.linear(x, p(name + ".weight"), p(name + ".bias"));
   }
 
   private Tensor activation(Tensor x) {

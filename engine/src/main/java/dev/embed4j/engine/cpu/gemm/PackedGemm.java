@@ -143,14 +143,22 @@ public final class PackedGemm implements GemmKernel {
   @Override
   public void gemm(boolean transA, boolean transB, int m, int n, int k, float alpha, float[] a, int aOff, int lda,
       float[] b, int bOff, int ldb, float beta, float[] c, int cOff, int ldc) {
+    gemm(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc, null);
+  }
+
+  /** {@link #gemm(boolean, boolean, int, int, int, float, float[], int, int, float[], int, int, float, float[], int, int)} with an epilogue (or null) on each finished strip of C. */
+  public void gemm(boolean transA, boolean transB, int m, int n, int k, float alpha, float[] a, int aOff, int lda,
+      float[] b, int bOff, int ldb, float beta, float[] c, int cOff, int ldc, GemmEpilogue epilogue) {
     if (m <= 0 || n <= 0) return;
     if (k <= 0 || alpha == 0f) {
       scale(m, n, beta, c, cOff, ldc);
+      if (epilogue != null) epilogue.apply(0, m, 0, n);
       return;
     }
     int threads = Parallel.threads();
     if (threads <= 1 || (long) m * n * k < PARALLEL_MIN_FMAS) {
-      serial(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc, WORKSPACE.get(), null);
+      serial(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc, WORKSPACE.get(), null,
+          epilogue, 0, 0);
       return;
     }
     // each thread takes whole MR (or NR) panels of the longer side and runs the serial algorithm on its
@@ -161,14 +169,14 @@ public final class PackedGemm implements GemmKernel {
       int panelsB = (n + NR - 1) / NR;
       float[] shared = WORKSPACE.get().shared(panelsB * NR * k);
       Parallel.forRange(panelsB, 1, (q0, q1) -> packAllB(transB, b, bOff, ldb, k, n, kcb, ncb, q0, q1, shared));
-      rowSplit(transA, transB, m, n, k, alpha, a, aOff, lda, beta, c, cOff, ldc, shared);
+      rowSplit(transA, transB, m, n, k, alpha, a, aOff, lda, beta, c, cOff, ldc, shared, epilogue);
     } else {
       int panels = (n + NR - 1) / NR;
       Parallel.forRange(panels, 1, (lo, hi) -> {
         int j0 = lo * NR, j1 = Math.min(n, hi * NR);
         int bStart = transB ? bOff + j0 * ldb : bOff + j0;
         serial(transA, transB, m, j1 - j0, k, alpha, a, aOff, lda, b, bStart, ldb, beta, c, cOff + j0, ldc,
-            WORKSPACE.get(), null);
+            WORKSPACE.get(), null, epilogue, 0, j0);
       });
     }
   }
@@ -203,31 +211,38 @@ public final class PackedGemm implements GemmKernel {
    */
   public void gemm(boolean transA, int m, float alpha, float[] a, int aOff, int lda, PackedB b, float beta, float[] c,
       int cOff, int ldc) {
+    gemm(transA, m, alpha, a, aOff, lda, b, beta, c, cOff, ldc, null);
+  }
+
+  /** {@link #gemm(boolean, int, float, float[], int, int, PackedB, float, float[], int, int)} with an epilogue (or null) on each finished strip of C. */
+  public void gemm(boolean transA, int m, float alpha, float[] a, int aOff, int lda, PackedB b, float beta, float[] c,
+      int cOff, int ldc, GemmEpilogue epilogue) {
     if (b.packer() != this) throw new IllegalArgumentException("op(B) was packed by another GEMM instance");
     int n = b.n(), k = b.k();
     if (m <= 0) return;
     if (alpha == 0f) {
       scale(m, n, beta, c, cOff, ldc);
+      if (epilogue != null) epilogue.apply(0, m, 0, n);
       return;
     }
     int threads = Parallel.threads();
     if (threads <= 1 || (long) m * n * k < PARALLEL_MIN_FMAS || m < 2 * MR) {
       serial(transA, b.transB(), m, n, k, alpha, a, aOff, lda, null, 0, 0, beta, c, cOff, ldc, WORKSPACE.get(),
-          b.panels());
+          b.panels(), epilogue, 0, 0);
       return;
     }
-    rowSplit(transA, b.transB(), m, n, k, alpha, a, aOff, lda, beta, c, cOff, ldc, b.panels());
+    rowSplit(transA, b.transB(), m, n, k, alpha, a, aOff, lda, beta, c, cOff, ldc, b.panels(), epilogue);
   }
 
   /** Whole MR panels of rows to each thread, every thread reading the one packing of all of op(B). */
   private void rowSplit(boolean transA, boolean transB, int m, int n, int k, float alpha, float[] a, int aOff, int lda,
-      float beta, float[] c, int cOff, int ldc, float[] packedB) {
+      float beta, float[] c, int cOff, int ldc, float[] packedB, GemmEpilogue epilogue) {
     int panels = (m + MR - 1) / MR;
     Parallel.forRange(panels, 1, (lo, hi) -> {
       int i0 = lo * MR, i1 = Math.min(m, hi * MR);
       int aStart = transA ? aOff + i0 : aOff + i0 * lda;
       serial(transA, transB, i1 - i0, n, k, alpha, a, aStart, lda, null, 0, 0, beta, c, cOff + i0 * ldc, ldc,
-          WORKSPACE.get(), packedB);
+          WORKSPACE.get(), packedB, epilogue, i0, 0);
     });
   }
 
@@ -301,10 +316,13 @@ public final class PackedGemm implements GemmKernel {
 
   /**
    * The blocked algorithm on one thread. With {@code packedB} null it packs each block of op(B) itself;
-   * otherwise it reads the blocks from there, packed by {@link #packAllB} for the same n and k.
+   * otherwise it reads the blocks from there, packed by {@link #packAllB} for the same n and k. With an epilogue,
+   * each MR-row strip of a column block is handed to it as soon as the last k block has written it (at rows
+   * row0 + i, columns col0 + j in the epilogue's indices).
    */
   void serial(boolean transA, boolean transB, int m, int n, int k, float alpha, float[] a, int aOff, int lda,
-      float[] b, int bOff, int ldb, float beta, float[] c, int cOff, int ldc, Workspace w, float[] packedB) {
+      float[] b, int bOff, int ldb, float beta, float[] c, int cOff, int ldc, Workspace w, float[] packedB,
+      GemmEpilogue epilogue, int row0, int col0) {
     int kcb = blockSize(k, kcMax, 1), mcb = blockSize(m, mcMax, MR), ncb = blockSize(n, ncMax, NR);
     float[] pa = w.a((mcb + MR - 1) / MR * MR * kcb);
     float[] pb = packedB != null ? packedB : w.b(padded(ncb) * kcb);
@@ -316,6 +334,7 @@ public final class PackedGemm implements GemmKernel {
         if (packedB == null) GemmPacking.packB(transB, b, bOff, ldb, pc, kc, jc, nc, pb, 0);
         else pbBase = jc * k + pc * padded(nc);
         int mode = pc > 0 || beta == 1f ? ADD : beta == 0f ? OVERWRITE : SCALE;
+        boolean last = pc + kc >= k;
         for (int ic = 0; ic < m; ic += mcb) {
           int mc = Math.min(mcb, m - ic);
           if (transA) GemmPacking.packTransposedA(a, aOff, lda, ic, mc, pc, kc, pa);
@@ -328,6 +347,7 @@ public final class PackedGemm implements GemmKernel {
               GemmMicroKernel.tile(kc, pa, ir * kc, pb, bi, c, cOff + (ic + ir) * ldc + jc + jr, ldc, mode, alpha, beta,
                   mr, nr, tile);
             }
+            if (last && epilogue != null) epilogue.apply(row0 + ic + ir, mr, col0 + jc, nc);
           }
         }
       }

@@ -238,6 +238,53 @@ class PackedGemmTest {
     }
   }
 
+  /**
+   * The epilogue sees every element of C exactly once, and only after its final value is in place: it copies each
+   * strip it is handed, and the copy must equal a plain GEMM's C. Multi-block (small blocking), both thread
+   * splits, the prepacked path, and k = 0.
+   */
+  @Test
+  void epilogueSeesEachFinishedElementOnce() {
+    Random rnd = new Random(3);
+    int before = Parallel.threads();
+    try {
+      for (int threads : new int[] {1, 2}) {
+        Parallel.setThreads(threads);
+        for (PackedGemm g : new PackedGemm[] {new PackedGemm(), new PackedGemm(16, 8, 32)}) {
+          for (int[] sh : new int[][] {{130, 70, 300}, {9, 260, 33}, {300, 17, 65}, {7, 5, 0}}) {
+            int m = sh[0], n = sh[1], k = sh[2];
+            float[] a = random(rnd, Math.max(1, m * k)), b = random(rnd, Math.max(1, k * n));
+            for (boolean prepacked : new boolean[] {false, true}) {
+              if (prepacked && k == 0) continue;
+              float[] c = new float[m * n], seen = new float[m * n], plain = new float[m * n];
+              int[] visits = new int[m * n];
+              GemmEpilogue copy = (row, rows, col, cols) -> {
+                for (int i = row; i < row + rows; i++) {
+                  for (int j = col; j < col + cols; j++) {
+                    seen[i * n + j] = c[i * n + j];
+                    synchronized (visits) {
+                      visits[i * n + j]++;
+                    }
+                  }
+                }
+              };
+              if (prepacked) g.gemm(false, m, 1f, a, 0, k, g.pack(false, b, 0, n, k, n), 0f, c, 0, n, copy);
+              else g.gemm(false, false, m, n, k, 1f, a, 0, k, b, 0, n, 0f, c, 0, n, copy);
+              g.gemm(false, false, m, n, k, 1f, a, 0, k, b, 0, n, 0f, plain, 0, n);
+              String what = m + "x" + n + "x" + k + " threads " + threads + (prepacked ? " prepacked" : "");
+              for (int i = 0; i < m * n; i++) {
+                assertEquals(1, visits[i], "visits of element " + i + ", " + what);
+                assertEquals(Float.floatToRawIntBits(plain[i]), Float.floatToRawIntBits(seen[i]), "element " + i + ", " + what);
+              }
+            }
+          }
+        }
+      }
+    } finally {
+      Parallel.setThreads(before);
+    }
+  }
+
   @Test
   void registryNamesAndSwitching() {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> GemmKernels.byName("nope"));
