@@ -28,6 +28,16 @@ public final class Functional {
     return Linear.apply(x, weight, bias, true);
   }
 
+  /**
+   * dropout_p(x·Wᵀ + b) + residual in one op (p = 0: no dropout, generator may be null): the same values, and the same
+   * draws from the generator, as {@code dropout(linear(x, weight, bias), p, generator).add(residual)}. See
+   * {@link Linear}.
+   */
+  public static Tensor linearDropoutAdd(Tensor x, Tensor weight, Tensor bias, float p, Generator generator,
+      Tensor residual) {
+    return Linear.applyDropoutAdd(x, weight, bias, p, generator, residual);
+  }
+
   /** Rows of {@code table} ([vocab, dim]) for each id; the result is {@code idsShape} + [dim]. */
   public static Tensor embedding(Tensor table, int[] ids, int... idsShape) {
     return Embedding.apply(table, ids, idsShape);

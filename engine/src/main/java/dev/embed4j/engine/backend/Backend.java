@@ -79,6 +79,25 @@ public interface Backend {
     else unary(UnaryOp.GELU, 0f, tmp, 0, y, 0, mn);
   }
 
+  /**
+   * A fully connected layer, dropout and a residual connection: y = dropout_p(x·Wᵀ + bias) + residual, shapes as
+   * in {@link #linear}, residual [m, n] contiguous, the dropout as {@link #dropout} draws it from {@code seed} over
+   * the flat index of y (p = 0: none). The default composes {@link #linear}, {@link #dropout} and a {@link #binary}
+   * add through one temporary.
+   */
+  default void linearDropoutAdd(Storage x, Storage w, Storage bias, int m, int k, int n, float p, long seed,
+      Storage residual, Storage y) {
+    int[] shape = {m, n}, rowMajor = {n, 1};
+    Storage tmp = allocate(m * n);
+    if (p > 0f) {
+      linear(x, w, bias, m, k, n, false, y, null);
+      dropout(y, tmp, m * n, p, seed);
+    } else {
+      linear(x, w, bias, m, k, n, false, tmp, null);
+    }
+    binary(BinaryOp.ADD, 0f, tmp, 0, rowMajor, residual, 0, rowMajor, y, shape);
+  }
+
   /** out[r] = Σ_c x[r·cols + c] (x contiguous). */
   void sumRows(Storage x, int rows, int cols, Storage out);
 

@@ -151,9 +151,24 @@ public final class CpuBackend implements Backend {
    */
   @Override
   public void linear(Storage x, Storage w, Storage bias, int m, int k, int n, boolean gelu, Storage y, Storage d) {
-    float[] fx = f(x), fw = f(w), fb = f(bias), fy = f(y), fd = d == null ? null : f(d);
-    GemmEpilogue epilogue = (row, rows, col, cols) -> ElementwiseKernels.biasActivation(fy, n, row, rows, col, cols, fb,
-        gelu, fd);
+    float[] fy = f(y), fb = f(bias), fd = d == null ? null : f(d);
+    linearWithEpilogue(x, w, m, k, n, y, (row, rows, col, cols) -> ElementwiseKernels.biasActivation(fy, n, row, rows,
+        col, cols, fb, gelu, fd));
+    if (d != null) written(d);
+  }
+
+  /** The dropout and the residual add join the bias in the epilogue: the same bits as the three ops. */
+  @Override
+  public void linearDropoutAdd(Storage x, Storage w, Storage bias, int m, int k, int n, float p, long seed,
+      Storage residual, Storage y) {
+    float[] fy = f(y), fb = f(bias), fr = f(residual);
+    linearWithEpilogue(x, w, m, k, n, y, (row, rows, col, cols) -> ElementwiseKernels.biasDropoutAdd(fy, n, row, rows,
+        col, cols, fb, p, seed, fr));
+  }
+
+  /** y = x·Wᵀ ([m, k] times [n, k] transposed), then the epilogue on every strip of y as the GEMM finishes it. */
+  private static void linearWithEpilogue(Storage x, Storage w, int m, int k, int n, Storage y, GemmEpilogue epilogue) {
+    float[] fx = f(x), fw = f(w), fy = f(y);
     GemmKernel kernel = GemmKernels.active();
     if (kernel instanceof PackedGemm pg) {
       PackedGemm.PackedB packed = reusablePacking(pg, w, true, 0, k, k, n);
@@ -165,7 +180,6 @@ public final class CpuBackend implements Backend {
           0, n));
     }
     written(y);
-    if (d != null) written(d);
   }
 
   /** Below this many elements of B a packing is cheap enough to redo (the fused QKV bias is 1,152). */

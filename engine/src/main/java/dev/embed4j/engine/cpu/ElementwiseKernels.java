@@ -181,6 +181,44 @@ public final class ElementwiseKernels {
     }
   }
 
+  private static final ThreadLocal<int[][]> MASK_ROW = ThreadLocal.withInitial(() -> new int[1][0]);
+
+  /**
+   * The epilogue of a fully connected layer followed by dropout and a residual connection, on rows
+   * [row, row + rows) × columns [col, col + cols) of y ([·, n], contiguous): y = dropout_p(y + bias) + residual,
+   * the dropout decided per flat index r·n + j from {@code seed} exactly as {@link #dropout} decides it (p = 0: no
+   * dropout). The same bits as the bias add, {@link #dropout} and the residual add done one after the other.
+   */
+  public static void biasDropoutAdd(float[] y, int n, int row, int rows, int col, int cols, float[] bias, float p,
+      long seed, float[] residual) {
+    float scale = 1f / (1f - p);
+    int threshold = Generator.keepThreshold(p), bound = S.loopBound(cols);
+    int[][] holder = MASK_ROW.get();
+    if (holder[0].length < cols) holder[0] = new int[cols];
+    int[] mask = holder[0];
+    for (int r = row; r < row + rows; r++) {
+      int o = r * n + col, j = 0;
+      if (p > 0f) {
+        DropoutMasks.fill(mask, 0, cols, seed, (long) o, threshold);
+        for (; j < bound; j += L) {
+          FloatVector v = FloatVector.fromArray(S, y, o + j).add(FloatVector.fromArray(S, bias, col + j)).mul(scale)
+              .reinterpretAsInts().and(IntVector.fromArray(INTS, mask, j)).reinterpretAsFloats();
+          v.add(FloatVector.fromArray(S, residual, o + j)).intoArray(y, o + j);
+        }
+        for (; j < cols; j++) {
+          float v = Float.intBitsToFloat(Float.floatToRawIntBits((y[o + j] + bias[col + j]) * scale) & mask[j]);
+          y[o + j] = v + residual[o + j];
+        }
+      } else {
+        for (; j < bound; j += L) {
+          FloatVector.fromArray(S, y, o + j).add(FloatVector.fromArray(S, bias, col + j))
+              .add(FloatVector.fromArray(S, residual, o + j)).intoArray(y, o + j);
+        }
+        for (; j < cols; j++) y[o + j] = y[o + j] + bias[col + j] + residual[o + j];
+      }
+    }
+  }
+
   /** out[oo + i] = Φ(x[xo + i]), n a multiple of L. */
   private static void normalCdf(float[] x, int xo, float[] out, int oo, int n) {
     for (int i = 0; i < n; i += L) VectorMath.normalCdf(FloatVector.fromArray(S, x, xo + i)).intoArray(out, oo + i);

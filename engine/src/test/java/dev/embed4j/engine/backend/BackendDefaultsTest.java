@@ -127,4 +127,27 @@ class BackendDefaultsTest {
       }
     }
   }
+
+  /** The default linearDropoutAdd (linear, dropout, add) against the CPU's epilogue: the same bits. */
+  @Test
+  void linearDropoutAddByDefaultEqualsTheFusedCpuKernel() {
+    Backend b = defaultsOverCpu();
+    SplittableRandom r = new SplittableRandom(10);
+    for (int[] sh : new int[][] {{1, 1, 1}, {3, 5, 7}, {130, 64, 40}}) {
+      int m = sh[0], k = sh[1], n = sh[2];
+      float[] x = new float[m * k], w = new float[n * k], bias = new float[n], res = new float[m * n];
+      for (float[] a : new float[][] {x, w, bias, res}) for (int i = 0; i < a.length; i++) a[i] = (float) (r.nextDouble() * 2 - 1);
+      for (float p : new float[] {0f, 0.25f}) {
+        float[][] y = new float[2][m * n];
+        Backend[] backends = {b, CpuBackend.INSTANCE};
+        for (int t = 0; t < 2; t++) {
+          Backend be = backends[t];
+          Storage ys = be.allocate(m * n);
+          be.linearDropoutAdd(be.upload(x), be.upload(w), be.upload(bias), m, k, n, p, 77L, be.upload(res), ys);
+          be.download(ys, 0, y[t], 0, m * n);
+        }
+        org.junit.jupiter.api.Assertions.assertArrayEquals(y[0], y[1], m + "x" + k + "x" + n + " p " + p);
+      }
+    }
+  }
 }

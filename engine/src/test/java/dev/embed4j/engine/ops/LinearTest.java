@@ -89,6 +89,58 @@ class LinearTest {
     }
   }
 
+  @ParameterizedTest(name = "m={0} k={1} n={2} p={3}")
+  @CsvSource({"1,1,1,0", "3,5,2,0", "13,17,5,0.3", "7,9,33,0.5"})
+  void dropoutAddGradientsMatchCentralDifferences(int m, int k, int n, float p) {
+    long genSeed = 99;
+    long seed = new dev.embed4j.engine.Generator(genSeed).nextSeed(); // the seed the op draws
+    GradCheck.of("linearDropoutAdd p=" + p).input(1, -1, 1, m, k).input(2, -1, 1, n, k).input(3, -1, 1, n)
+        .input(4, -1, 1, m, n)
+        .check(in -> Functional.linearDropoutAdd(in.get(0), in.get(1), in.get(2), p,
+                p > 0 ? new dev.embed4j.engine.Generator(genSeed) : null, in.get(3)),
+            v -> {
+              double[] y = reference(v[0], v[1], v[2], m, k, n, false);
+              for (int i = 0; i < y.length; i++) {
+                boolean keep = p == 0 || dev.embed4j.engine.Generator.uniform(seed, i) >= p;
+                y[i] = (keep ? y[i] / (1 - p) : 0) + v[3][i];
+              }
+              return y;
+            });
+  }
+
+  /**
+   * Against linear, Dropout and add done one after the other from the same generator state: outputs, all four
+   * gradients and the generator's next draw with the same bits; and without dropout (p = 0, no generator).
+   */
+  @ParameterizedTest(name = "m={0} k={1} n={2} p={3}")
+  @CsvSource({"300,1536,384,0.1", "300,384,384,0", "40,24,64,0.5"})
+  void dropoutAddSameBitsAsTheUnfusedOps(int m, int k, int n, float p) {
+    Random rnd = new Random(m + 7L * k);
+    float[] xs = new float[m * k], ws = new float[n * k], bs = new float[n], rs = new float[m * n], gs = new float[m * n];
+    for (float[] a : List.of(xs, ws, bs, rs, gs)) for (int i = 0; i < a.length; i++) a[i] = (float) rnd.nextGaussian();
+    Function<Boolean, Tensor[]> run = fused -> {
+      Tensor x = Tensor.of(xs, m, k).requiresGrad(true), w = Tensor.of(ws, n, k).requiresGrad(true);
+      Tensor b = Tensor.of(bs, n).requiresGrad(true), r = Tensor.of(rs, m, n).requiresGrad(true);
+      dev.embed4j.engine.Generator gen = p > 0 ? new dev.embed4j.engine.Generator(5) : null;
+      Tensor y = fused ? Functional.linearDropoutAdd(x, w, b, p, gen, r)
+          : (p > 0 ? Functional.dropout(Functional.linear(x, w, b), p, gen) : Functional.linear(x, w, b)).add(r);
+      y.mul(Tensor.of(gs, m, n)).sum().backward();
+      float next = gen == null ? 0f : gen.nextSeed();
+      return new Tensor[] {y, x.grad(), w.grad(), b.grad(), r.grad(), Tensor.of(new float[] {next}, 1)};
+    };
+    Tensor[] fused = run.apply(true), plain = run.apply(false);
+    String[] what = {"y", "dx", "dW", "db", "d residual", "next draw"};
+    for (int i = 0; i < what.length; i++) {
+      assertArrayEquals(plain[i].toFloatArray(), fused[i].toFloatArray(), 0f, what[i]);
+    }
+    if (p > 0) {
+      int zeros = 0;
+      float[] y = fused[0].toFloatArray();
+      for (int i = 0; i < y.length; i++) if (y[i] == rs[i]) zeros++;
+      assertTrue(zeros > 0.5 * p * y.length && zeros < 1.5 * p * y.length, "dropped share " + zeros + "/" + y.length);
+    }
+  }
+
   @Test
   void transposedInputView() {
     int m = 5, k = 7, n = 3;

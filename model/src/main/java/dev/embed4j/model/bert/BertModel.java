@@ -179,14 +179,17 @@ public final class BertModel {
     // heads read where the projection wrote them, the context written in token order (no head copies)
     Tensor ctx = Functional.qkvAttention(qkv, heads, mask, drop ? config.attentionDropout() : 0f,
         drop ? requireGenerator(gen) : null).reshape(b * s, h);
-    Tensor attn = linear(ctx, p + "attention.output.dense");
-    x = Functional.layerNorm(dropout(attn, training, gen).add(x), p(p + "attention.output.LayerNorm.weight"),
+    // dropout(linear(ctx)) + x in one op: the dropout and the residual add run in the GEMM's epilogue
+    float hidden = training ? config.hiddenDropout() : 0f;
+    Generator hiddenGen = hidden > 0f ? requireGenerator(gen) : null;
+    x = Functional.layerNorm(Functional.linearDropoutAdd(ctx, p(p + "attention.output.dense.weight"),
+        p(p + "attention.output.dense.bias"), hidden, hiddenGen, x), p(p + "attention.output.LayerNorm.weight"),
         p(p + "attention.output.LayerNorm.bias"), config.layerNormEps());
     Tensor inner = config.hiddenAct() == BertConfig.Activation.GELU
         ? Functional.linearGelu(x, p(p + "intermediate.dense.weight"), p(p + "intermediate.dense.bias"))
         : activation(linear(x, p + "intermediate.dense"));
-    Tensor out = linear(inner, p + "output.dense");
-    return Functional.layerNorm(dropout(out, training, gen).add(x), p(p + "output.LayerNorm.weight"),
+    return Functional.layerNorm(Functional.linearDropoutAdd(inner, p(p + "output.dense.weight"),
+        p(p + "output.dense.bias"), hidden, hiddenGen, x), p(p + "output.LayerNorm.weight"),
         p(p + "output.LayerNorm.bias"), config.layerNormEps());
   }
 
