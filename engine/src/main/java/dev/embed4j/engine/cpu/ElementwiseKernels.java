@@ -136,12 +136,12 @@ public final class ElementwiseKernels {
    */
   public static void geluWithDerivative(float[] x, float[] y, float[] d, int n) {
     Parallel.forRange(n, GRAIN, (lo, hi) -> {
-      int i = lo;
-      for (int bound = lo + S.loopBound(hi - lo); i < bound; i += L) {
-        FloatVector xv = FloatVector.fromArray(S, x, i);
-        FloatVector cdf = VectorMath.normalCdf(xv);
-        xv.mul(cdf).intoArray(y, i);
-        xv.fma(VectorMath.normalPdf(xv), cdf).intoArray(d, i);
+      int i = lo + S.loopBound(hi - lo);
+      // two passes, one exp each (see biasAndDensity), over blocks that stay in L1
+      for (int b = lo; b < i; b += BLOCK) {
+        int e = Math.min(i, b + BLOCK);
+        density(x, d, b, e - b);
+        geluFromDensity(x, y, d, b, e - b);
       }
       for (; i < hi; i++) {
         y[i] = ElementwiseReference.apply(UnaryOp.GELU, 0f, x[i]);
@@ -155,29 +155,84 @@ public final class ElementwiseKernels {
    * contiguous) as the GEMM leaves them: v = y + bias[col..], then y = v, or with {@code gelu} y = GELU(v) and, where
    * d is not null, d = GELU'(v). The same bits as adding the bias and then {@link #unary} (d null) or
    * {@link #geluWithDerivative} over whole rows (cols a multiple of the vector length, as the encoder's are).
+   *
+   * <p>Each case has a loop of its own. With all three in one loop body C2 stopped inlining
+   * {@code VectorMath.normalPdf} (NodeCountInliningCutoff), and every element then boxed its vectors: 1.3 GB of
+   * Float256Vector objects a 128-token training step.
    */
   public static void biasActivation(float[] y, int n, int row, int rows, int col, int cols, float[] bias, boolean gelu,
       float[] d) {
+    if (!gelu) biasOnly(y, n, row, rows, col, cols, bias);
+    else if (d == null) biasGelu(y, n, row, rows, col, cols, bias);
+    else biasGeluWithDerivative(y, n, row, rows, col, cols, bias, d);
+  }
+
+  private static void biasOnly(float[] y, int n, int row, int rows, int col, int cols, float[] bias) {
     int bound = S.loopBound(cols);
     for (int r = row; r < row + rows; r++) {
       int o = r * n + col, j = 0;
       for (; j < bound; j += L) {
-        FloatVector v = FloatVector.fromArray(S, y, o + j).add(FloatVector.fromArray(S, bias, col + j));
-        if (!gelu) {
-          v.intoArray(y, o + j);
-        } else if (d == null) {
-          VectorMath.gelu(v).intoArray(y, o + j);
-        } else {
-          FloatVector cdf = VectorMath.normalCdf(v);
-          v.mul(cdf).intoArray(y, o + j);
-          v.fma(VectorMath.normalPdf(v), cdf).intoArray(d, o + j);
-        }
+        FloatVector.fromArray(S, y, o + j).add(FloatVector.fromArray(S, bias, col + j)).intoArray(y, o + j);
       }
-      for (; j < cols; j++) {
+      for (; j < cols; j++) y[o + j] = y[o + j] + bias[col + j];
+    }
+  }
+
+  private static void biasGelu(float[] y, int n, int row, int rows, int col, int cols, float[] bias) {
+    int bound = S.loopBound(cols);
+    for (int r = row; r < row + rows; r++) {
+      int o = r * n + col, j = 0;
+      for (; j < bound; j += L) {
+        VectorMath.gelu(FloatVector.fromArray(S, y, o + j).add(FloatVector.fromArray(S, bias, col + j)))
+            .intoArray(y, o + j);
+      }
+      for (; j < cols; j++) y[o + j] = ElementwiseReference.apply(UnaryOp.GELU, 0f, y[o + j] + bias[col + j]);
+    }
+  }
+
+  private static void biasGeluWithDerivative(float[] y, int n, int row, int rows, int col, int cols, float[] bias,
+      float[] d) {
+    int bound = S.loopBound(cols);
+    for (int r = row; r < row + rows; r++) {
+      int o = r * n + col;
+      biasAndDensity(y, o, bias, col, d, bound);
+      geluFromDensity(y, y, d, o, bound);
+      for (int j = bound; j < cols; j++) {
         float v = y[o + j] + bias[col + j];
-        y[o + j] = gelu ? ElementwiseReference.apply(UnaryOp.GELU, 0f, v) : v;
-        if (gelu && d != null) d[o + j] = ElementwiseReference.derivative(UnaryOp.GELU, 0f, v, y[o + j], 1f);
+        y[o + j] = ElementwiseReference.apply(UnaryOp.GELU, 0f, v);
+        d[o + j] = ElementwiseReference.derivative(UnaryOp.GELU, 0f, v, y[o + j], 1f);
       }
+    }
+  }
+
+  /**
+   * v = y[o + j] + bias[b + j] into y and φ(v) into d, j &lt; n (a multiple of L). The first half of GELU with its
+   * derivative, split from {@link #geluFromDensity} so that each loop holds one exp: with both in one body C2 hit
+   * its node-count cutoff before inlining the second, and boxed every vector passed to it.
+   */
+  private static void biasAndDensity(float[] y, int o, float[] bias, int b, float[] d, int n) {
+    for (int j = 0; j < n; j += L) {
+      FloatVector v = FloatVector.fromArray(S, y, o + j).add(FloatVector.fromArray(S, bias, b + j));
+      v.intoArray(y, o + j);
+      VectorMath.normalPdf(v).intoArray(d, o + j);
+    }
+  }
+
+  /** d[o + j] = φ(x[o + j]), j &lt; n (a multiple of L). */
+  private static void density(float[] x, float[] d, int o, int n) {
+    for (int j = 0; j < n; j += L) VectorMath.normalPdf(FloatVector.fromArray(S, x, o + j)).intoArray(d, o + j);
+  }
+
+  /**
+   * With v in x[o..] and φ(v) in d[o..]: y = GELU(v) = v·Φ(v) and d = GELU'(v) = Φ(v) + v·φ(v), j &lt; n (a multiple
+   * of L); y may be x. The same bits as {@code v.fma(normalPdf(v), normalCdf(v))}.
+   */
+  private static void geluFromDensity(float[] x, float[] y, float[] d, int o, int n) {
+    for (int j = 0; j < n; j += L) {
+      FloatVector v = FloatVector.fromArray(S, x, o + j);
+      FloatVector cdf = VectorMath.normalCdf(v);
+      v.mul(cdf).intoArray(y, o + j);
+      v.fma(FloatVector.fromArray(S, d, o + j), cdf).intoArray(d, o + j);
     }
   }
 
