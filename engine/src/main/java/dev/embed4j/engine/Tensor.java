@@ -76,7 +76,9 @@ public final class Tensor implements AutoCloseable {
 
   public static Tensor zeros(Device device, int... shape) {
     checkShape("Tensor.zeros", shape);
-    return new Tensor(Backends.of(device).allocate(numel(shape)), 0, shape, contiguousStrides(shape));
+    Storage storage = Backends.of(device).allocate(numel(shape));
+    Autograd.noteNewStorage(storage);
+    return new Tensor(storage, 0, shape, contiguousStrides(shape));
   }
 
   public static Tensor full(float value, int... shape) {

@@ -2,6 +2,7 @@ package dev.embed4j.engine.ops;
 
 import dev.embed4j.engine.Device;
 import dev.embed4j.engine.Tensor;
+import dev.embed4j.engine.autograd.Autograd;
 
 /** The input checks every op makes: live storage, one device. */
 final class Checks {
@@ -32,6 +33,8 @@ final class Checks {
   }
 
   static Tensor newContiguous(Tensor like, int[] shape) {
-    return new Tensor(like.backend().allocate(Tensor.numel(shape)), 0, shape, Tensor.contiguousStrides(shape));
+    var storage = like.backend().allocate(Tensor.numel(shape));
+    Autograd.noteNewStorage(storage);
+    return new Tensor(storage, 0, shape, Tensor.contiguousStrides(shape));
   }
 }

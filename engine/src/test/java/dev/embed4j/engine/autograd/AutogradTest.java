@@ -26,6 +26,67 @@ class AutogradTest {
     assertNull(x.grad());
   }
 
+  /**
+   * The backward sums a node's gradients in place only into a tensor nothing else holds: here Add hands one
+   * tensor to a and to b, and a then gets a second gradient; summing that into the shared tensor would give
+   * b (so x) a wrong gradient.
+   */
+  @Test
+  void aGradientHandedToTwoInputsIsNeverSummedIntoInPlace() {
+    Tensor x = Tensor.randn(5, 4, 3).requiresGrad(true), w = Tensor.randn(6, 3, 3).requiresGrad(true);
+    Tensor a = x.matmul(w);
+    Tensor z = a.add(x.mul(2f)).add(a.mul(a)); // dz/da = 1 + 2a, dz/d(2x) = 1
+    z.sum().backward();
+    float[] xv = x.toFloatArray(), wv = w.toFloatArray();
+    double[] av = new double[12];
+    for (int i = 0; i < 4; i++) {
+      for (int j = 0; j < 3; j++) {
+        for (int k = 0; k < 3; k++) av[i * 3 + j] += (double) xv[i * 3 + k] * wv[k * 3 + j];
+      }
+    }
+    float[] gx = new float[12], gw = new float[9];
+    for (int i = 0; i < 4; i++) {
+      for (int k = 0; k < 3; k++) {
+        double s = 2;
+        for (int j = 0; j < 3; j++) s += (1 + 2 * av[i * 3 + j]) * wv[k * 3 + j];
+        gx[i * 3 + k] = (float) s;
+      }
+    }
+    for (int k = 0; k < 3; k++) {
+      for (int j = 0; j < 3; j++) {
+        double s = 0;
+        for (int i = 0; i < 4; i++) s += xv[i * 3 + k] * (1 + 2 * av[i * 3 + j]);
+        gw[k * 3 + j] = (float) s;
+      }
+    }
+    assertArrayEquals(gx, x.grad().toFloatArray(), 1e-4f, "x");
+    assertArrayEquals(gw, w.grad().toFloatArray(), 1e-4f, "w");
+  }
+
+  /** Leaves never share a gradient's storage, whether the backward handed them one tensor or kept its own. */
+  @Test
+  void leafGradientsAreTheLeavesOwn() {
+    Tensor x1 = Tensor.randn(1, 20).requiresGrad(true), x2 = Tensor.randn(2, 20).requiresGrad(true);
+    x1.add(x2).sum().backward(); // one gradient tensor for both leaves
+    x1.grad().scaleInPlace(3f);
+    float[] ones = new float[20];
+    java.util.Arrays.fill(ones, 1f);
+    assertArrayEquals(ones, x2.grad().toFloatArray(), 0f);
+    Tensor v = Tensor.randn(3, 2, 5).requiresGrad(true), w = Tensor.randn(4, 5, 4).requiresGrad(true);
+    v.matmul(w).sum().backward(); // fresh gradients, which the leaves may take uncopied
+    float[] gv = v.grad().toFloatArray();
+    w.grad().scaleInPlace(0f);
+    assertArrayEquals(gv, v.grad().toFloatArray(), 0f);
+    float[] wv = w.toFloatArray();
+    for (int i = 0; i < 2; i++) {
+      for (int k = 0; k < 5; k++) {
+        float s = 0;
+        for (int j = 0; j < 4; j++) s += wv[k * 4 + j];
+        assertTrue(Math.abs(gv[i * 5 + k] - s) < 1e-5f);
+      }
+    }
+  }
+
   @Test
   void aDiamondGraphVisitsEachNodeOnce() {
     Tensor x = Tensor.of(new float[] {0.5f, -1f}, 2).requiresGrad(true);
