@@ -103,6 +103,37 @@ class SentenceEncoderTest {
   }
 
   /**
+   * Inference keeps each layer's concatenated query/key/value weights between calls; a weight written in place
+   * afterwards (as an optimiser step writes it) must be seen by the next encode: the result equals a fresh model
+   * built from the updated weights, bit for bit, and differs from the result before the update.
+   */
+  @Test
+  void inferenceSeesWeightsWrittenInPlace() throws Exception {
+    SentenceEncoder enc = TinyModels.encoder(Pooling.mean(), true, 5);
+    float[][] before = enc.encode(TEXTS);
+    assertArrayEquals(before[2], enc.encode(TEXTS)[2], "a second encode with the kept weights is the same");
+    for (String name : List.of("encoder.layer.1.attention.self.key.weight", "encoder.layer.0.attention.self.value.bias")) {
+      Tensor w = enc.namedParameters().get(name);
+      float[] delta = new float[w.numel()];
+      for (int i = 0; i < delta.length; i++) delta[i] = (i % 3 - 1) * 0.05f;
+      try (var g = Grad.off()) {
+        w.addInPlace(Tensor.of(delta, w.shape()));
+      }
+      float[][] after = enc.encode(TEXTS);
+      java.util.Map<String, Tensor> copy = new java.util.LinkedHashMap<>();
+      try (var g = Grad.off()) {
+        for (var e : enc.namedParameters().entrySet()) copy.put(e.getKey(), e.getValue().copy());
+      }
+      SentenceEncoder fresh = new SentenceEncoder(enc.tokenizer(), new BertModel(enc.model().config(), copy),
+          Pooling.mean(), true, 128, enc.prompts(), null, enc.similarityFunction());
+      float[][] want = fresh.encode(TEXTS);
+      for (int i = 0; i < TEXTS.size(); i++) assertArrayEquals(want[i], after[i], name + ", text " + i);
+      assertFalse(java.util.Arrays.equals(before[0], after[0]), name + " changed nothing");
+      before = after;
+    }
+  }
+
+  /**
    * A batch of more than {@link SentenceEncoder#ROWS_PER_PASS} rows goes through in parts, on one thread
    * or on parts-per-thread: the same bits either way; with more threads than parts, in one pass; and what
    * each row gets embedded alone (to float rounding: alone it is padded differently).

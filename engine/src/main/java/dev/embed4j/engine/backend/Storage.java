@@ -13,4 +13,13 @@ public interface Storage {
   void release();
 
   boolean isReleased();
+
+  /**
+   * A count that moves on whenever the contents are written, so that a value derived from them (a packed or
+   * concatenated copy of a weight) can be kept while it is unchanged; -1 where this storage does not count its
+   * writes, and then nothing derived from it may be kept.
+   */
+  default long version() {
+    return -1;
+  }
 }

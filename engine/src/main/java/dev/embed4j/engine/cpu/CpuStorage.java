@@ -27,6 +27,7 @@ public final class CpuStorage implements Storage {
    * How many writes this storage has seen: a value derived from its contents (the GEMM's packed copy of a
    * weight) stays valid while this is unchanged.
    */
+  @Override
   public long version() {
     return version;
   }

@@ -94,7 +94,113 @@ final class GemmMicroKernel {
   }
 
   /**
-   * C tile = alpha·tile (+ C, or + beta·C) for the mr×nr corner of an MR×NR tile buffer (row r at r·NR):
+   * The 8-row tile for machines with 32 vector registers (AVX-512): 8×NR of C in 16 accumulators, A read from
+   * two consecutive k-major 4-row panels (rows 0–3 at ai, rows 4–7 at ai + kc·MR), so the packing is the
+   * same as for {@link #tile}. Each k step loads two vectors of B and broadcasts eight scalars for 16 FMAs:
+   * half the B traffic per FMA of the 4-row tile, which matters when a kc×NR panel of B (384×32 floats,
+   * 48 KiB with 512-bit vectors) no longer fits L1 and streams from L2. 16 accumulators, 2 B vectors and
+   * the hoisted broadcasts need 26 registers: it spills with AVX2's 16, so {@link PackedGemm} uses it only
+   * where the preferred vector is 512 bits wide. Every C element sees the same FMAs in the same order as
+   * in {@link #tile}, so the two agree bit for bit.
+   */
+  static void tile8(int kc, float[] pa, int ai, float[] pb, int bi, float[] c, int ci, int ldc, int mode,
+      float alpha, float beta, int mr, int nr, float[] tile) {
+    FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
+    FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
+    FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S);
+    FloatVector c30 = FloatVector.zero(S), c31 = FloatVector.zero(S);
+    FloatVector c40 = FloatVector.zero(S), c41 = FloatVector.zero(S);
+    FloatVector c50 = FloatVector.zero(S), c51 = FloatVector.zero(S);
+    FloatVector c60 = FloatVector.zero(S), c61 = FloatVector.zero(S);
+    FloatVector c70 = FloatVector.zero(S), c71 = FloatVector.zero(S);
+    int second = kc * MR;
+    for (int ap = ai, bp = bi, end = ai + kc * MR; ap < end; ap += MR, bp += NR) {
+      FloatVector b0 = FloatVector.fromArray(S, pb, bp);
+      FloatVector b1 = FloatVector.fromArray(S, pb, bp + VL);
+      FloatVector av = FloatVector.broadcast(S, pa[ap]);
+      c00 = av.fma(b0, c00);
+      c01 = av.fma(b1, c01);
+      av = FloatVector.broadcast(S, pa[ap + 1]);
+      c10 = av.fma(b0, c10);
+      c11 = av.fma(b1, c11);
+      av = FloatVector.broadcast(S, pa[ap + 2]);
+      c20 = av.fma(b0, c20);
+      c21 = av.fma(b1, c21);
+      av = FloatVector.broadcast(S, pa[ap + 3]);
+      c30 = av.fma(b0, c30);
+      c31 = av.fma(b1, c31);
+      av = FloatVector.broadcast(S, pa[ap + second]);
+      c40 = av.fma(b0, c40);
+      c41 = av.fma(b1, c41);
+      av = FloatVector.broadcast(S, pa[ap + second + 1]);
+      c50 = av.fma(b0, c50);
+      c51 = av.fma(b1, c51);
+      av = FloatVector.broadcast(S, pa[ap + second + 2]);
+      c60 = av.fma(b0, c60);
+      c61 = av.fma(b1, c61);
+      av = FloatVector.broadcast(S, pa[ap + second + 3]);
+      c70 = av.fma(b0, c70);
+      c71 = av.fma(b1, c71);
+    }
+    if (mr == 2 * MR && nr == NR && alpha == 1f && mode != SCALE) {
+      int c1 = ci + ldc, c2 = c1 + ldc, c3 = c2 + ldc, c4 = c3 + ldc, c5 = c4 + ldc, c6 = c5 + ldc, c7 = c6 + ldc;
+      if (mode == ADD) {
+        c00 = c00.add(FloatVector.fromArray(S, c, ci));
+        c01 = c01.add(FloatVector.fromArray(S, c, ci + VL));
+        c10 = c10.add(FloatVector.fromArray(S, c, c1));
+        c11 = c11.add(FloatVector.fromArray(S, c, c1 + VL));
+        c20 = c20.add(FloatVector.fromArray(S, c, c2));
+        c21 = c21.add(FloatVector.fromArray(S, c, c2 + VL));
+        c30 = c30.add(FloatVector.fromArray(S, c, c3));
+        c31 = c31.add(FloatVector.fromArray(S, c, c3 + VL));
+        c40 = c40.add(FloatVector.fromArray(S, c, c4));
+        c41 = c41.add(FloatVector.fromArray(S, c, c4 + VL));
+        c50 = c50.add(FloatVector.fromArray(S, c, c5));
+        c51 = c51.add(FloatVector.fromArray(S, c, c5 + VL));
+        c60 = c60.add(FloatVector.fromArray(S, c, c6));
+        c61 = c61.add(FloatVector.fromArray(S, c, c6 + VL));
+        c70 = c70.add(FloatVector.fromArray(S, c, c7));
+        c71 = c71.add(FloatVector.fromArray(S, c, c7 + VL));
+      }
+      c00.intoArray(c, ci);
+      c01.intoArray(c, ci + VL);
+      c10.intoArray(c, c1);
+      c11.intoArray(c, c1 + VL);
+      c20.intoArray(c, c2);
+      c21.intoArray(c, c2 + VL);
+      c30.intoArray(c, c3);
+      c31.intoArray(c, c3 + VL);
+      c40.intoArray(c, c4);
+      c41.intoArray(c, c4 + VL);
+      c50.intoArray(c, c5);
+      c51.intoArray(c, c5 + VL);
+      c60.intoArray(c, c6);
+      c61.intoArray(c, c6 + VL);
+      c70.intoArray(c, c7);
+      c71.intoArray(c, c7 + VL);
+      return;
+    }
+    c00.intoArray(tile, 0);
+    c01.intoArray(tile, VL);
+    c10.intoArray(tile, NR);
+    c11.intoArray(tile, NR + VL);
+    c20.intoArray(tile, 2 * NR);
+    c21.intoArray(tile, 2 * NR + VL);
+    c30.intoArray(tile, 3 * NR);
+    c31.intoArray(tile, 3 * NR + VL);
+    c40.intoArray(tile, 4 * NR);
+    c41.intoArray(tile, 4 * NR + VL);
+    c50.intoArray(tile, 5 * NR);
+    c51.intoArray(tile, 5 * NR + VL);
+    c60.intoArray(tile, 6 * NR);
+    c61.intoArray(tile, 6 * NR + VL);
+    c70.intoArray(tile, 7 * NR);
+    c71.intoArray(tile, 7 * NR + VL);
+    flush(tile, c, ci, ldc, mode, alpha, beta, mr, nr);
+  }
+
+  /**
+   * C tile = alpha·tile (+ C, or + beta·C) for the mr×nr corner of a tile buffer of MR or 2·MR rows (row r at r·NR):
    * whole rows as two vectors, an edge tile (the padded panels computed a full one) element by element.
    */
   private static void flush(float[] tile, float[] c, int ci, int ldc, int mode, float alpha, float beta, int mr,

@@ -73,22 +73,50 @@ public final class PackedGemm implements GemmKernel {
 
   private static final ThreadLocal<Workspace> WORKSPACE = ThreadLocal.withInitial(Workspace::new);
 
+  /**
+   * Rows of C per micro-kernel call by default: 8 ({@link GemmMicroKernel#tile8}) where the preferred vector is 512
+   * bits wide (AVX-512 has 32 vector registers, enough for 16 accumulators), else 4 ({@link GemmMicroKernel#tile});
+   * {@code -Dembed4j.gemm.rows=4|8} overrides it.
+   */
+  public static final int DEFAULT_TILE_ROWS = Integer.getInteger("embed4j.gemm.rows",
+      GemmMicroKernel.S.vectorBitSize() >= 512 ? 2 * MR : MR);
+
   private final int kcMax, mcMax, ncMax;
+  /** 4 or 8: whether {@link #serial} runs the 8-row kernel over each pair of A panels. */
+  private final boolean eightRows;
 
   public PackedGemm() {
     this(Integer.getInteger("embed4j.gemm.kc", DEFAULT_KC), Integer.getInteger("embed4j.gemm.mc", DEFAULT_MC),
-        Integer.getInteger("embed4j.gemm.nc", DEFAULT_NC));
+        Integer.getInteger("embed4j.gemm.nc", DEFAULT_NC), DEFAULT_TILE_ROWS);
   }
 
   /** A variant with other blocking, for tuning: kc, mc (a multiple of MR) and nc (a multiple of NR). */
   PackedGemm(int kc, int mc, int nc) {
+    this(kc, mc, nc, DEFAULT_TILE_ROWS);
+  }
+
+  /**
+   * A variant with other blocking and tile height, for tuning and for tests that hold every tile shape to the
+   * reference on any machine: kc, mc (a multiple of MR), nc (a multiple of NR), and 4 or 8 rows per kernel call.
+   */
+  public PackedGemm(int kc, int mc, int nc, int tileRows) {
     if (kc < 1 || mc < MR || mc % MR != 0 || nc < NR || nc % NR != 0) {
       throw new IllegalArgumentException("blocking kc=" + kc + " mc=" + mc + " nc=" + nc + ": need kc >= 1, mc a "
           + "multiple of " + MR + ", nc a multiple of " + NR);
     }
+    if (tileRows != MR && tileRows != 2 * MR) {
+      throw new IllegalArgumentException("tile rows " + tileRows + ": the micro-kernels compute " + MR + " or "
+          + 2 * MR + " rows (embed4j.gemm.rows)");
+    }
     this.kcMax = kc;
     this.mcMax = mc;
     this.ncMax = nc;
+    this.eightRows = tileRows == 2 * MR;
+  }
+
+  /** Rows of C per micro-kernel call: 4 or 8. */
+  public int tileRows() {
+    return eightRows ? 2 * MR : MR;
   }
 
   /**
@@ -124,7 +152,7 @@ public final class PackedGemm implements GemmKernel {
     float[] b = new float[0];
     /** All of op(B), packed by every thread for a row split that this thread called. */
     float[] shared = new float[0];
-    final float[] tile = new float[MR * NR];
+    final float[] tile = new float[2 * MR * NR];
 
     float[] a(int size) {
       if (a.length < size) a = new float[size];
@@ -241,12 +269,12 @@ public final class PackedGemm implements GemmKernel {
     rowSplit(transA, b.transB(), m, n, k, alpha, a, aOff, lda, beta, c, cOff, ldc, b.panels(), epilogue);
   }
 
-  /** Whole MR panels of rows to each thread, every thread reading the one packing of all of op(B). */
+  /** Whole tiles of rows (4 or 8) to each thread, every thread reading the one packing of all of op(B). */
   private void rowSplit(boolean transA, boolean transB, int m, int n, int k, float alpha, float[] a, int aOff, int lda,
       float beta, float[] c, int cOff, int ldc, float[] packedB, GemmEpilogue epilogue) {
-    int panels = (m + MR - 1) / MR;
+    int rows = tileRows(), panels = (m + rows - 1) / rows;
     Parallel.forRange(panels, 1, (lo, hi) -> {
-      int i0 = lo * MR, i1 = Math.min(m, hi * MR);
+      int i0 = lo * rows, i1 = Math.min(m, hi * rows);
       int aStart = transA ? aOff + i0 : aOff + i0 * lda;
       serial(transA, transB, i1 - i0, n, k, alpha, a, aStart, lda, null, 0, 0, beta, c, cOff + i0 * ldc, ldc,
           WORKSPACE.get(), packedB, epilogue, i0, 0);
@@ -260,16 +288,28 @@ public final class PackedGemm implements GemmKernel {
    * multiply-adds, can take less time; benchmarks time it to bound a workload. Returns a value of C to consume.
    */
   public static float kernelAlone(long multiplyAdds) {
+    return kernelAlone(multiplyAdds, DEFAULT_TILE_ROWS);
+  }
+
+  /** {@link #kernelAlone(long)} with the 4-row or the 8-row micro-kernel. */
+  public static float kernelAlone(long multiplyAdds, int tileRows) {
     int kc = DEFAULT_KC, rows = 32 * MR;
-    long calls = (multiplyAdds + (long) MR * NR * kc - 1) / ((long) MR * NR * kc);
+    boolean eight = tileRows == 2 * MR;
+    long perCall = (long) tileRows * NR * kc;
+    long calls = (multiplyAdds + perCall - 1) / perCall;
     float[] sink = new float[1];
     Parallel.forRange((int) Math.min(Integer.MAX_VALUE, calls), 1, (lo, hi) -> {
-      float[] pa = new float[rows * kc], pb = new float[NR * kc], c = new float[rows * NR], tile = new float[MR * NR];
+      float[] pa = new float[rows * kc], pb = new float[NR * kc], c = new float[rows * NR], tile = new float[2 * MR * NR];
       for (int i = 0; i < pa.length; i++) pa[i] = (i % 7) * 0.25f;
       for (int i = 0; i < pb.length; i++) pb[i] = (i % 5) * 0.5f;
       for (int i = lo; i < hi; i++) {
-        int row = (i & 31) * MR;
-        GemmMicroKernel.tile(kc, pa, row * kc, pb, 0, c, row * NR, NR, OVERWRITE, 1f, 0f, MR, NR, tile);
+        if (eight) {
+          int row = (i & 15) * 2 * MR;
+          GemmMicroKernel.tile8(kc, pa, row * kc, pb, 0, c, row * NR, NR, OVERWRITE, 1f, 0f, 2 * MR, NR, tile);
+        } else {
+          int row = (i & 31) * MR;
+          GemmMicroKernel.tile(kc, pa, row * kc, pb, 0, c, row * NR, NR, OVERWRITE, 1f, 0f, MR, NR, tile);
+        }
       }
       synchronized (sink) {
         sink[0] += c[0] + c[c.length - 1];
@@ -330,7 +370,7 @@ public final class PackedGemm implements GemmKernel {
   void serial(boolean transA, boolean transB, int m, int n, int k, float alpha, float[] a, int aOff, int lda,
       float[] b, int bOff, int ldb, float beta, float[] c, int cOff, int ldc, Workspace w, float[] packedB,
       GemmEpilogue epilogue, int row0, int col0) {
-    int kcb = blockSize(k, kcMax, 1), mcb = blockSize(m, mcMax, MR), ncb = blockSize(n, ncMax, NR);
+    int kcb = blockSize(k, kcMax, 1), mcb = blockSize(m, mcMax, tileRows()), ncb = blockSize(n, ncMax, NR);
     float[] pa = w.a((mcb + MR - 1) / MR * MR * kcb);
     float[] pb = packedB != null ? packedB : w.b(padded(ncb) * kcb);
     float[] tile = w.tile;
@@ -347,14 +387,26 @@ public final class PackedGemm implements GemmKernel {
           if (transA) GemmPacking.packTransposedA(a, aOff, lda, ic, mc, pc, kc, pa);
           else GemmPacking.packRowsA(a, aOff, lda, ic, mc, pc, kc, pa);
           // the A panel of these MR rows stays in L1 while the B panels stream past (see the class comment)
-          for (int ir = 0; ir < mc; ir += MR) {
-            int mr = Math.min(MR, mc - ir);
-            for (int jr = 0; jr < nc; jr += NR) {
-              int nr = Math.min(NR, nc - jr), bi = pbBase + jr * kc;
-              GemmMicroKernel.tile(kc, pa, ir * kc, pb, bi, c, cOff + (ic + ir) * ldc + jc + jr, ldc, mode, alpha, beta,
-                  mr, nr, tile);
+          for (int ir = 0; ir < mc; ) {
+            int mr;
+            if (eightRows && mc - ir >= 2 * MR) {
+              // two A panels at once (both in L1), each B panel read once for both
+              mr = 2 * MR;
+              for (int jr = 0; jr < nc; jr += NR) {
+                int nr = Math.min(NR, nc - jr), bi = pbBase + jr * kc;
+                GemmMicroKernel.tile8(kc, pa, ir * kc, pb, bi, c, cOff + (ic + ir) * ldc + jc + jr, ldc, mode, alpha,
+                    beta, mr, nr, tile);
+              }
+            } else {
+              mr = Math.min(MR, mc - ir);
+              for (int jr = 0; jr < nc; jr += NR) {
+                int nr = Math.min(NR, nc - jr), bi = pbBase + jr * kc;
+                GemmMicroKernel.tile(kc, pa, ir * kc, pb, bi, c, cOff + (ic + ir) * ldc + jc + jr, ldc, mode, alpha,
+                    beta, mr, nr, tile);
+              }
             }
             if (last && epilogue != null) epilogue.apply(row0 + ic + ir, mr, col0 + jc, nc);
+            ir += mr;
           }
         }
       }

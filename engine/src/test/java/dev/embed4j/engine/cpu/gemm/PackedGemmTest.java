@@ -9,10 +9,24 @@ import static org.junit.jupiter.api.Assertions.fail;
 import dev.embed4j.engine.cpu.Parallel;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
-/** PackedGemm against the double-accumulating ReferenceGemm on random inputs of awkward shapes. */
+/**
+ * PackedGemm against the double-accumulating ReferenceGemm on random inputs of awkward shapes, with both
+ * micro-kernel heights (4 and 8 rows) whatever the machine prefers: the 8-row kernel runs (slowly, spilling)
+ * on AVX2 too, and the 4-row one on AVX-512, so each tile shape is held to the reference everywhere.
+ */
 class PackedGemmTest {
   private static GemmKernel kernel = new PackedGemm();
+
+  private static PackedGemm withRows(int rows) {
+    return new PackedGemm(PackedGemm.DEFAULT_KC, PackedGemm.DEFAULT_MC, PackedGemm.DEFAULT_NC, rows);
+  }
+
+  private static PackedGemm small(int rows) {
+    return new PackedGemm(16, 8, 32, rows);
+  }
   private static final GemmKernel REF = new ReferenceGemm();
   private static final int[] AWKWARD = {1, 7, 13, 17, 31, 33, 65, 127, 257};
 
@@ -66,8 +80,10 @@ class PackedGemmTest {
     return x;
   }
 
-  @Test
-  void awkwardSizesAllTransposes() {
+  @ParameterizedTest
+  @ValueSource(ints = {4, 8})
+  void awkwardSizesAllTransposes(int rows) {
+    kernel = withRows(rows);
     Random rnd = new Random(42);
     for (int t = 0; t < 4; t++) {
       boolean ta = (t & 1) != 0, tb = (t & 2) != 0;
@@ -80,8 +96,10 @@ class PackedGemmTest {
     }
   }
 
-  @Test
-  void alphaBetaAndLeadingDimensions() {
+  @ParameterizedTest
+  @ValueSource(ints = {4, 8})
+  void alphaBetaAndLeadingDimensions(int rows) {
+    kernel = withRows(rows);
     Random rnd = new Random(7);
     float[][] alphaBeta = {{1f, 0f}, {1f, 1f}, {0.5f, 0f}, {-2f, 0.25f}, {1.5f, -1f}, {0f, 0.5f}, {0f, 0f}};
     for (float[] ab : alphaBeta) {
@@ -107,8 +125,10 @@ class PackedGemmTest {
   }
 
   /** Past the blocking sizes (k beyond one KC block, m beyond MC) and on more than one thread. */
-  @Test
-  void blockedAndParallel() {
+  @ParameterizedTest
+  @ValueSource(ints = {4, 8})
+  void blockedAndParallel(int rows) {
+    kernel = withRows(rows);
     Random rnd = new Random(11);
     int before = Parallel.threads();
     Parallel.setThreads(2);
@@ -121,7 +141,7 @@ class PackedGemmTest {
       // tiny blocks on two threads: the shared packing of B (row split) crosses several n and k blocks,
       // the last of each partial
       GemmKernel saved = kernel;
-      kernel = new PackedGemm(16, 8, 32);
+      kernel = small(rows);
       try {
         for (int t = 0; t < 4; t++) {
           boolean ta = (t & 1) != 0, tb = (t & 2) != 0;
@@ -137,12 +157,13 @@ class PackedGemmTest {
   }
 
   /** Tiny blocks, so that small problems cross every block boundary (k, m and n) and edge tile. */
-  @Test
-  void smallBlocking() {
+  @ParameterizedTest
+  @ValueSource(ints = {4, 8})
+  void smallBlocking(int rows) {
     GemmKernel saved = kernel;
     Random rnd = new Random(5);
     try {
-      kernel = new PackedGemm(16, 8, 32);
+      kernel = small(rows);
       for (int t = 0; t < 4; t++) {
         boolean ta = (t & 1) != 0, tb = (t & 2) != 0;
         check(rnd, ta, tb, 37, 71, 45, 1f, 0f, 2);
@@ -165,7 +186,7 @@ class PackedGemmTest {
     int before = Parallel.threads();
     int[][] shapes = {{1, 31, 7}, {13, 1, 127}, {203, 77, 91}, {61, 203, 91}, {301, 95, 611}, {9, 400, 33}};
     try {
-      for (PackedGemm g : new PackedGemm[] {new PackedGemm(), new PackedGemm(16, 8, 32)}) {
+      for (PackedGemm g : new PackedGemm[] {withRows(4), withRows(8), small(4), small(8)}) {
         for (int threads : new int[] {1, 2}) {
           Parallel.setThreads(threads);
           for (int[] mnk : shapes) {
@@ -250,7 +271,7 @@ class PackedGemmTest {
     try {
       for (int threads : new int[] {1, 2}) {
         Parallel.setThreads(threads);
-        for (PackedGemm g : new PackedGemm[] {new PackedGemm(), new PackedGemm(16, 8, 32)}) {
+        for (PackedGemm g : new PackedGemm[] {withRows(4), withRows(8), small(4), small(8)}) {
           for (int[] sh : new int[][] {{130, 70, 300}, {9, 260, 33}, {300, 17, 65}, {7, 5, 0}}) {
             int m = sh[0], n = sh[1], k = sh[2];
             float[] a = random(rnd, Math.max(1, m * k)), b = random(rnd, Math.max(1, k * n));
@@ -280,6 +301,42 @@ class PackedGemmTest {
           }
         }
       }
+    } finally {
+      Parallel.setThreads(before);
+    }
+  }
+
+  /**
+   * The 8-row kernel gives every element of C the same FMAs in the same order as the 4-row one, so the two agree
+   * bit for bit: awkward shapes (m not a multiple of 8 leaves a 4-row or shorter remainder), every transpose,
+   * alpha and beta, one and two threads, k past one block.
+   */
+  @Test
+  void tileHeightsAgreeBitForBit() {
+    Random rnd = new Random(19);
+    int before = Parallel.threads();
+    try {
+      for (int threads : new int[] {1, 2}) {
+        Parallel.setThreads(threads);
+        for (int[] mnk : new int[][] {{1, 33, 7}, {5, 17, 65}, {12, 64, 31}, {37, 95, 611}, {203, 77, 91}, {130, 384, 384}}) {
+          for (int t = 0; t < 4; t++) {
+            boolean ta = (t & 1) != 0, tb = (t & 2) != 0;
+            int m = mnk[0], n = mnk[1], k = mnk[2];
+            float[] a = random(rnd, m * k), b = random(rnd, k * n), c = random(rnd, m * n);
+            float alpha = t == 3 ? 0.5f : 1f, beta = t == 1 ? 1f : t == 2 ? -0.25f : 0f;
+            float[] four = c.clone(), eight = c.clone();
+            withRows(4).gemm(ta, tb, m, n, k, alpha, a, 0, ta ? m : k, b, 0, tb ? k : n, beta, four, 0, n);
+            withRows(8).gemm(ta, tb, m, n, k, alpha, a, 0, ta ? m : k, b, 0, tb ? k : n, beta, eight, 0, n);
+            for (int i = 0; i < c.length; i++) {
+              if (Float.floatToRawIntBits(four[i]) != Float.floatToRawIntBits(eight[i])) {
+                fail(String.format("element %d: %s with 8-row tiles, %s with 4-row (threads=%d transA=%b transB=%b "
+                    + "m=%d n=%d k=%d)", i, eight[i], four[i], threads, ta, tb, m, n, k));
+              }
+            }
+          }
+        }
+      }
+      assertThrows(IllegalArgumentException.class, () -> new PackedGemm(16, 8, 32, 6));
     } finally {
       Parallel.setThreads(before);
     }
