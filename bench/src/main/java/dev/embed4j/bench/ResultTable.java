@@ -104,6 +104,48 @@ final class ResultTable {
       if (t == 0) out.println("-".repeat(line.length()));
     }
     extras.forEach((k, v) -> out.println(k + ": " + v));
+    printFirstIterations(results, out);
+  }
+
+  /**
+   * For single-shot benchmarks of several iterations per fork (a fresh JVM's first operations, no warm-up): the
+   * first iteration's time, the median of each fork's last three, and their ratio, over the forks. A single-shot
+   * benchmark of one iteration per fork is a cold start whole and needs no such line.
+   */
+  static void printFirstIterations(Collection<RunResult> results, PrintStream out) {
+    boolean header = false;
+    for (RunResult r : results) {
+      BenchmarkParams p = r.getParams();
+      if (p.getMode() != org.openjdk.jmh.annotations.Mode.SingleShotTime || p.getMeasurement().getCount() < 4) continue;
+      List<Double> first = new ArrayList<>(), late = new ArrayList<>();
+      String unit = r.getPrimaryResult().getScoreUnit();
+      for (var fork : r.getBenchmarkResults()) {
+        List<Double> its = new ArrayList<>();
+        for (var it : fork.getIterationResults()) its.add(it.getPrimaryResult().getScore());
+        if (its.size() < 4) continue;
+        first.add(its.get(0));
+        late.add(median(its.subList(its.size() - 3, its.size())));
+      }
+      if (first.isEmpty()) continue;
+      if (!header) {
+        out.println();
+        out.println("first iteration of a fresh JVM against its last three (median), per fork:");
+        header = true;
+      }
+      StringBuilder line = new StringBuilder(p.getBenchmark().replaceFirst("^.*\\.(\\w+)\\.(\\w+)$", "$1.$2"));
+      for (int i = 0; i < first.size(); i++) {
+        line.append(String.format(Locale.ROOT, "  fork %d: %.4g / %.4g %s = %.2f", i + 1, first.get(i), late.get(i), unit,
+            first.get(i) / late.get(i)));
+      }
+      out.println(line);
+    }
+  }
+
+  private static double median(List<Double> xs) {
+    List<Double> s = new ArrayList<>(xs);
+    s.sort(null);
+    int n = s.size();
+    return n % 2 == 1 ? s.get(n / 2) : (s.get(n / 2 - 1) + s.get(n / 2)) / 2;
   }
 
   private static String label(String method) {

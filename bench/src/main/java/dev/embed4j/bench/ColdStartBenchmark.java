@@ -1,0 +1,147 @@
+package dev.embed4j.bench;
+
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtSession;
+import dev.embed4j.model.SentenceEncoder;
+import dev.embed4j.model.onnx.DefaultModel;
+import dev.embed4j.model.tokenizer.BatchEncoding;
+import dev.embed4j.model.tokenizer.Encoding;
+import dev.embed4j.model.tokenizer.WordPieceTokenizer;
+import dev.langchain4j.data.embedding.Embedding;
+import dev.langchain4j.data.segment.TextSegment;
+import dev.langchain4j.model.embedding.onnx.allminilml6v2.AllMiniLmL6V2EmbeddingModel;
+import java.io.InputStream;
+import java.nio.LongBuffer;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * What a user meets first: a fresh JVM loads all-MiniLM-L6-v2 and embeds 512 WordNet sentences, once. Each fork
+ * runs one operation, so every score is a cold start (JIT, class loading, model loading and all), and the forks
+ * give its spread. The JVM flags are the launcher's ({@code ./embed4j}): what a user of the command line gets.
+ * <ul>
+ *   <li>{@code embed4j}: {@code SentenceEncoder.defaultModel()} (the imported model folder, which the set-up
+ *       makes sure exists) and {@code encode} of the 512 texts;
+ *   <li>{@code peer_onnxruntime}: ONNX Runtime from creating its session on the same model's ONNX file (read
+ *       from the class path), with embed4j's tokenizer loaded from the same folder, the same 16 sorted batches of
+ *       32 and the same pooling as {@code EncodeBenchmark};
+ *   <li>{@code peer_langchain4j}: langchain4j's in-process {@code AllMiniLmL6V2EmbeddingModel} (ONNX Runtime and
+ *       its own tokenizer), {@code embedAll} of the 512 texts, the path Java applications take today.
+ * </ul>
+ * Same vectors on all three (to 2.4e-7; the parity tests hold that). The set-up's own work (reading WordNet) is
+ * not timed.
+ */
+@BenchmarkMode(Mode.SingleShotTime)
+@OutputTimeUnit(TimeUnit.MILLISECONDS)
+@State(Scope.Benchmark)
+@Fork(value = 5, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED"})
+@Warmup(iterations = 0)
+@Measurement(iterations = 1)
+public class ColdStartBenchmark {
+  private List<String> texts;
+  private Path folder;
+
+  @Setup(Level.Trial)
+  public void setUp() throws Exception {
+    texts = WordNetSentences.sample(512);
+    folder = DefaultModel.folder();
+  }
+
+  @Benchmark
+  public float[][] embed4j() throws Exception {
+    return SentenceEncoder.load(folder).encode(texts);
+  }
+
+  @Benchmark
+  public float[][] peer_onnxruntime() throws Exception {
+    OrtEnvironment env = OrtEnvironment.getEnvironment();
+    OrtSession.SessionOptions opts = new OrtSession.SessionOptions();
+    opts.setIntraOpNumThreads(Runtime.getRuntime().availableProcessors());
+    opts.setInterOpNumThreads(1);
+    opts.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
+    byte[] model;
+    try (InputStream in = ColdStartBenchmark.class.getResourceAsStream("/all-minilm-l6-v2.onnx")) {
+      model = in.readAllBytes();
+    }
+    WordPieceTokenizer tok = WordPieceTokenizer.fromTokenizerJson(folder.resolve("tokenizer.json")).withMaxLength(256);
+    try (OrtSession session = env.createSession(model, opts)) {
+      Encoding[] enc = new Encoding[texts.size()];
+      for (int i = 0; i < enc.length; i++) enc[i] = tok.encode(texts.get(i));
+      Integer[] order = new Integer[enc.length];
+      for (int i = 0; i < order.length; i++) order[i] = i;
+      Arrays.sort(order, Comparator.comparingInt((Integer i) -> -enc[i].length()));
+      float[][] out = new float[enc.length][];
+      for (int from = 0; from < order.length; from += 32) {
+        int to = Math.min(order.length, from + 32);
+        List<Encoding> rows = new ArrayList<>(to - from);
+        for (int i = from; i < to; i++) rows.add(enc[order[i]]);
+        float[][] e = onnx(env, session, tok.pad(rows));
+        for (int i = from; i < to; i++) out[order[i]] = e[i - from];
+      }
+      return out;
+    }
+  }
+
+  @Benchmark
+  public List<Embedding> peer_langchain4j() {
+    List<TextSegment> segments = new ArrayList<>(texts.size());
+    for (String t : texts) segments.add(TextSegment.from(t));
+    return new AllMiniLmL6V2EmbeddingModel().embedAll(segments).content();
+  }
+
+  /** Mean pooling over the mask and L2 normalisation of ONNX Runtime's last hidden state. */
+  static float[][] onnx(OrtEnvironment env, OrtSession session, BatchEncoding b) throws OrtException {
+    int n = b.batch() * b.seqLen();
+    long[] ids = new long[n], mask = new long[n], types = new long[n];
+    for (int i = 0; i < n; i++) {
+      ids[i] = b.ids()[i];
+      mask[i] = b.attentionMask()[i];
+      types[i] = b.typeIds()[i];
+    }
+    long[] shape = {b.batch(), b.seqLen()};
+    try (OnnxTensor a = OnnxTensor.createTensor(env, LongBuffer.wrap(ids), shape);
+        OnnxTensor m = OnnxTensor.createTensor(env, LongBuffer.wrap(mask), shape);
+        OnnxTensor t = OnnxTensor.createTensor(env, LongBuffer.wrap(types), shape);
+        OrtSession.Result r = session.run(Map.of("input_ids", a, "attention_mask", m, "token_type_ids", t))) {
+      float[] hidden = ((OnnxTensor) r.get(0)).getFloatBuffer().array();
+      int dim = hidden.length / n;
+      float[][] out = new float[b.batch()][dim];
+      for (int row = 0; row < b.batch(); row++) {
+        float count = 0;
+        float[] o = out[row];
+        for (int s = 0; s < b.seqLen(); s++) {
+          if (b.attentionMask()[row * b.seqLen() + s] == 0) continue;
+          count++;
+          int base = (row * b.seqLen() + s) * dim;
+          for (int d = 0; d < dim; d++) o[d] += hidden[base + d];
+        }
+        double norm = 0;
+        for (int d = 0; d < dim; d++) {
+          o[d] /= count;
+          norm += o[d] * o[d];
+        }
+        float inv = (float) (1 / Math.max(Math.sqrt(norm), 1e-12));
+        for (int d = 0; d < dim; d++) o[d] *= inv;
+      }
+      return out;
+    }
+  }
+}
