@@ -73,7 +73,7 @@ final class TrainCommand {
     }
     Trainer.Builder b = Trainer.builder().model(new EncoderTrainable(enc)).prompts(c.prompts).sampler(c.sampler)
         .batchSize(c.batchSize).epochs(c.epochs).maxSteps(c.maxSteps).learningRate(c.learningRate).warmupRatio(c.warmupRatio)
-        .weightDecay(c.weightDecay).maxGradNorm(c.maxGradNorm).seed(c.seed).noDuplicates(c.noDuplicates)
+        .weightDecay(c.weightDecay).maxGradNorm(c.maxGradNorm).seed(c.seed).noDuplicates(c.noDuplicates).onNonFinite(c.onNonFinite)
         .checkpointEvery(c.checkpointEvery).outputDir(c.output).evalEvery(-1).log(out);
     for (Trainer.Task t : c.tasks) b.task(t.name(), t.dataset(), t.loss());
     if (o.has("--resume")) b.resumeFrom(o.path("--resume"));
