@@ -50,6 +50,7 @@ final class TrainCommand {
                          cores round matrix inputs to 10-bit mantissas: faster, ~1e-3 relative error) or
                          bf16 (mixed precision: 8-bit mantissas in the products, float32 accumulation,
                          float32 weights, activations and gradients)
+        -h, --help       this message; every option also takes --name=VALUE
       """;
 
   static int run(String[] args, PrintStream out) throws IOException {
@@ -60,8 +61,9 @@ final class TrainCommand {
     }
     if (o.positional().size() != 1) throw new Main.UsageException("expected one CONFIG file");
     DeviceOptions d = DeviceOptions.of(o);
+    int maxSteps = o.integer("--max-steps", -1, 1); // a usage error before the config is read
     TrainConfig c = TrainConfig.read(Path.of(o.positional().get(0)));
-    if (o.has("--max-steps")) c.maxSteps = o.integer("--max-steps", c.maxSteps, 1);
+    if (o.has("--max-steps")) c.maxSteps = maxSteps;
     if (o.has("--output")) c.output = o.path("--output");
     if (o.has("--device")) c.device = d.device();
     if (o.has("--precision")) c.precision = d.precision();
