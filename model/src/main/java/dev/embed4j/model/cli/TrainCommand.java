@@ -34,6 +34,7 @@ final class TrainCommand {
         max_steps: 1000
         checkpoint_every: 200
         device: cpu            # or cuda, cuda:N
+        on_non_finite: stop    # a NaN or infinite loss or gradient: stop (default) or skip the step
 
       Losses: MultipleNegativesRankingLoss, MultipleNegativesSymmetricRankingLoss, their Cached
       variants ({type: ..., mini_batch_size: N}), CoSENTLoss, CosineSimilarityLoss.
