@@ -83,17 +83,50 @@ public record BertConfig(int vocabSize, int hiddenSize, int numLayers, int numHe
     if (!pos.equals("absolute")) {
       throw new ModelConfigException(where + ": position_embedding_type '" + pos + "' is not supported; only absolute is");
     }
-    for (String k : List.of("vocab_size", "hidden_size", "num_hidden_layers", "num_attention_heads", "intermediate_size")) {
-      if (!c.path(k).canConvertToInt() || c.path(k).asInt() <= 0) {
-        throw new ModelConfigException(where + ": " + k + " is missing or not a positive integer (" + c.path(k) + ")");
-      }
+    int vocab = size(c, "vocab_size", -1, 1, 1 << 24, where);
+    int hidden = size(c, "hidden_size", -1, 1, 1 << 16, where);
+    int layers = size(c, "num_hidden_layers", -1, 1, MAX_LAYERS, where);
+    int heads = size(c, "num_attention_heads", -1, 1, hidden, where);
+    int inter = size(c, "intermediate_size", -1, 1, 1 << 20, where);
+    int positions = size(c, "max_position_embeddings", 512, 1, 1 << 20, where);
+    int types = size(c, "type_vocab_size", 2, 1, 1 << 16, where);
+    int pad = c.path("pad_token_id").isNull() ? 0 : size(c, "pad_token_id", 0, 0, vocab - 1, where);
+    if (!c.path("hidden_act").isMissingNode() && !c.path("hidden_act").isTextual()) {
+      throw new ModelConfigException(where + ": hidden_act must be a string such as \"gelu\", got " + c.path("hidden_act"));
     }
-    return new BertConfig(c.get("vocab_size").asInt(), c.get("hidden_size").asInt(), c.get("num_hidden_layers").asInt(),
-        c.get("num_attention_heads").asInt(), c.get("intermediate_size").asInt(),
-        Activation.of(c.path("hidden_act").asText("gelu"), where),
-        (float) c.path("hidden_dropout_prob").asDouble(0.1), (float) c.path("attention_probs_dropout_prob").asDouble(0.1),
-        c.path("max_position_embeddings").asInt(512), c.path("type_vocab_size").asInt(2),
-        (float) c.path("layer_norm_eps").asDouble(1e-12), c.path("pad_token_id").asInt(0));
+    if (hidden % heads != 0) {
+      throw new ModelConfigException(where + ": hidden_size " + hidden + " is not a multiple of num_attention_heads " + heads);
+    }
+    return new BertConfig(vocab, hidden, layers, heads, inter, Activation.of(c.path("hidden_act").asText("gelu"), where),
+        fraction(c, "hidden_dropout_prob", 0.1, where), fraction(c, "attention_probs_dropout_prob", 0.1, where),
+        positions, types, fraction(c, "layer_norm_eps", 1e-12, where), pad);
+  }
+
+  /** The most encoder layers a config may state (the largest BERTs have 48); more is a damaged file. */
+  public static final int MAX_LAYERS = 1024;
+
+  /** An integer key in [min, max]; {@code dflt} when absent (-1: required). */
+  private static int size(JsonNode c, String key, int dflt, int min, int max, String where) {
+    JsonNode v = c.path(key);
+    if (v.isMissingNode()) {
+      if (dflt >= 0) return dflt;
+      throw new ModelConfigException(where + ": " + key + " is missing; it must be an integer from " + min + " to " + max);
+    }
+    boolean integral = v.isIntegralNumber() || (v.isFloatingPointNumber() && v.asDouble() == Math.rint(v.asDouble()));
+    if (!integral || v.asDouble() < min || v.asDouble() > max) {
+      throw new ModelConfigException(where + ": " + key + " must be an integer from " + min + " to " + max + ", got " + v);
+    }
+    return (int) v.asDouble();
+  }
+
+  /** A probability or epsilon key: a JSON number in [0, 1); {@code dflt} when absent or null. */
+  private static float fraction(JsonNode c, String key, double dflt, String where) {
+    JsonNode v = c.path(key);
+    if (v.isMissingNode() || v.isNull()) return (float) dflt;
+    if (!v.isNumber() || !(v.asDouble() >= 0 && v.asDouble() < 1)) {
+      throw new ModelConfigException(where + ": " + key + " must be a number from 0 to below 1, got " + v);
+    }
+    return (float) v.asDouble();
   }
 
   /** config.json as Hugging Face transformers writes it for a BertModel. */

@@ -37,6 +37,7 @@ final class DemoCommand {
         --precision P        matrix products on a CUDA device: fp32 (default; float32 throughout), tf32
                              (tensor cores round the inputs to 10-bit mantissas: faster, ~1e-3 relative error)
                              or bf16 (8-bit mantissas, float32 accumulation and master weights: fastest)
+        -h, --help           this message; every option also takes --name=VALUE
       """;
 
   static int run(String[] args, PrintStream out) throws IOException {

@@ -37,6 +37,7 @@ final class EvalCommand {
         --device D         cpu (default), cuda or cuda:N; cuda needs the embed4j-native module on the
                            class path, which ./embed4j adds when it sees --device cuda
         --precision P      matrix products on a CUDA device: fp32 (default), tf32 or bf16
+        -h, --help         this message; every option also takes --name=VALUE
       """;
 
   static int run(String[] args, PrintStream out) throws IOException {

@@ -34,6 +34,7 @@ final class TrainCommand {
         max_steps: 1000
         checkpoint_every: 200
         device: cpu            # or cuda, cuda:N
+        on_non_finite: stop    # a NaN or infinite loss or gradient: stop (default) or skip the step
 
       Losses: MultipleNegativesRankingLoss, MultipleNegativesSymmetricRankingLoss, their Cached
       variants ({type: ..., mini_batch_size: N}), CoSENTLoss, CosineSimilarityLoss.
@@ -50,6 +51,7 @@ final class TrainCommand {
                          cores round matrix inputs to 10-bit mantissas: faster, ~1e-3 relative error) or
                          bf16 (mixed precision: 8-bit mantissas in the products, float32 accumulation,
                          float32 weights, activations and gradients)
+        -h, --help       this message; every option also takes --name=VALUE
       """;
 
   static int run(String[] args, PrintStream out) throws IOException {
@@ -60,8 +62,9 @@ final class TrainCommand {
     }
     if (o.positional().size() != 1) throw new Main.UsageException("expected one CONFIG file");
     DeviceOptions d = DeviceOptions.of(o);
+    int maxSteps = o.integer("--max-steps", -1, 1); // a usage error before the config is read
     TrainConfig c = TrainConfig.read(Path.of(o.positional().get(0)));
-    if (o.has("--max-steps")) c.maxSteps = o.integer("--max-steps", c.maxSteps, 1);
+    if (o.has("--max-steps")) c.maxSteps = maxSteps;
     if (o.has("--output")) c.output = o.path("--output");
     if (o.has("--device")) c.device = d.device();
     if (o.has("--precision")) c.precision = d.precision();
@@ -73,7 +76,7 @@ final class TrainCommand {
     }
     Trainer.Builder b = Trainer.builder().model(new EncoderTrainable(enc)).prompts(c.prompts).sampler(c.sampler)
         .batchSize(c.batchSize).epochs(c.epochs).maxSteps(c.maxSteps).learningRate(c.learningRate).warmupRatio(c.warmupRatio)
-        .weightDecay(c.weightDecay).maxGradNorm(c.maxGradNorm).seed(c.seed).noDuplicates(c.noDuplicates)
+        .weightDecay(c.weightDecay).maxGradNorm(c.maxGradNorm).seed(c.seed).noDuplicates(c.noDuplicates).onNonFinite(c.onNonFinite)
         .checkpointEvery(c.checkpointEvery).outputDir(c.output).evalEvery(-1).log(out);
     for (Trainer.Task t : c.tasks) b.task(t.name(), t.dataset(), t.loss());
     if (o.has("--resume")) b.resumeFrom(o.path("--resume"));

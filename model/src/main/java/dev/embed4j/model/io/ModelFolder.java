@@ -18,6 +18,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -67,6 +69,7 @@ public final class ModelFolder {
           : "no weights file";
       throw new NoSuchFileException(weightsFile.toString(), null, hint);
     }
+    checkAgainstWeights(config, transformerDir.resolve("config.json"), weightsFile);
     Map<String, int[]> expected = BertModel.expectedShapes(config);
     Map<String, Tensor> weights = new HashMap<>();
     SafeTensors.read(weightsFile, (name, t) -> {
@@ -103,6 +106,38 @@ public final class ModelFolder {
       if (c.path("similarity_fn_name").isTextual()) sim = SimilarityFunction.of(c.get("similarity_fn_name").asText());
     }
     return new SentenceEncoder(tokenizer, model, pooling, normalize, maxSeq, prompts, defaultPrompt, sim);
+  }
+
+  /**
+   * Holds config.json's sizes against the weights file's header before anything is allocated: the number
+   * of layers, the vocabulary and the width must be those of the weights, and every weight the encoder
+   * uses must be stored as a float type.
+   */
+  static void checkAgainstWeights(BertConfig config, Path configFile, Path weightsFile) throws IOException {
+    SafeTensors.Header h = SafeTensors.readHeader(weightsFile);
+    int layers = 0;
+    Pattern layer = Pattern.compile("encoder\\.layer\\.(\\d{1,9})\\..*");
+    for (SafeTensors.Entry e : h.entries()) {
+      String n = hfName(e.name());
+      Matcher m = layer.matcher(n);
+      if (m.matches()) layers = Math.max(layers, Integer.parseInt(m.group(1)) + 1);
+      if (n.startsWith("embeddings.") || n.startsWith("encoder.")) {
+        if (!e.isFloat()) {
+          throw new SafeTensorsException(weightsFile, e.name(), "dtype " + e.dtype() + " is not supported for a weight;"
+              + " F32, F16, BF16 or F64 are");
+        }
+      }
+      if (n.equals("embeddings.word_embeddings.weight") && e.shape().length == 2
+          && (e.shape()[0] != config.vocabSize() || e.shape()[1] != config.hiddenSize())) {
+        throw new ModelConfigException(configFile + ": vocab_size " + config.vocabSize() + " and hidden_size "
+            + config.hiddenSize() + " do not match tensor '" + e.name() + "' of " + weightsFile.getFileName() + ", shaped "
+            + java.util.Arrays.toString(e.shape()));
+      }
+    }
+    if (layers != config.numLayers()) {
+      throw new ModelConfigException(configFile + ": num_hidden_layers is " + config.numLayers() + ", but "
+          + weightsFile.getFileName() + " holds weights for " + layers + " layers");
+    }
   }
 
   /** A checkpoint's tensor name as BertModel names it: no {@code bert.} prefix, LayerNorm weight/bias. */

@@ -118,11 +118,15 @@ public final class SafeTensors {
       long numel = 1;
       for (int i = 0; i < shape.length; i++) {
         JsonNode d = sh.get(i);
-        if (!d.canConvertToLong() || d.asLong() < 0 || d.asLong() > Integer.MAX_VALUE) {
+        if (!d.isIntegralNumber() || !d.canConvertToLong() || d.asLong() < 0 || d.asLong() > Integer.MAX_VALUE) {
           throw new SafeTensorsException(file, name, "shape " + sh + " has an invalid dimension " + d);
         }
         shape[i] = (int) d.asLong();
-        numel = Math.multiplyExact(numel, shape[i]);
+        // more elements than a file can hold bytes (2^63) is a damaged header, not arithmetic
+        if (shape[i] != 0 && numel > Long.MAX_VALUE / 8 / shape[i]) {
+          throw new SafeTensorsException(file, name, "shape " + sh + " has more elements than any file can hold");
+        }
+        numel *= shape[i];
       }
       if (!off.isArray() || off.size() != 2 || !off.get(0).canConvertToLong() || !off.get(1).canConvertToLong()) {
         throw new SafeTensorsException(file, name, "data_offsets must be [begin, end], got " + off);

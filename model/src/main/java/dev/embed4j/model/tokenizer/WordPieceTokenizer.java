@@ -134,7 +134,7 @@ public final class WordPieceTokenizer {
     JsonNode v = m.path("vocab");
     if (!v.isObject() || v.isEmpty()) throw new TokenizerFormatException(where + ": model.vocab is missing or empty");
     Map<String, Integer> vocab = new HashMap<>(v.size() * 2);
-    v.properties().forEach(e -> vocab.put(e.getKey(), e.getValue().asInt()));
+    v.properties().forEach(e -> vocab.put(e.getKey(), tokenId(e.getValue(), where, "model.vocab['" + e.getKey() + "']")));
     String unk = m.path("unk_token").asText("[UNK]");
     if (!vocab.containsKey(unk)) {
       throw new TokenizerFormatException(where + ": the vocabulary has no unknown token '" + unk + "' (model.unk_token)");
@@ -162,7 +162,8 @@ public final class WordPieceTokenizer {
     List<AddedToken> added = new ArrayList<>();
     for (JsonNode t : root.path("added_tokens")) {
       if (t.path("normalized").asBoolean(false)) continue; // matched after normalisation: WordPiece finds them anyway
-      added.add(new AddedToken(t.path("content").asText(), t.path("id").asInt(), t.path("special").asBoolean(false)));
+      added.add(new AddedToken(t.path("content").asText(), tokenId(t.path("id"), where, "added_tokens '" + t.path("content").asText() + "' id"),
+          t.path("special").asBoolean(false)));
     }
 
     PostProcessorTemplate template = readTemplate(root.path("post_processor"), where);
@@ -186,14 +187,22 @@ public final class WordPieceTokenizer {
     switch (type) {
       case "BertProcessing" -> {
         JsonNode cls = pp.path("cls"), sep = pp.path("sep");
-        return PostProcessorTemplate.bert(cls.get(0).asText(), cls.get(1).asInt(), sep.get(0).asText(), sep.get(1).asInt());
+        for (var e : Map.of("cls", cls, "sep", sep).entrySet()) {
+          JsonNode t = e.getValue();
+          if (!t.isArray() || t.size() != 2 || !t.get(0).isTextual()) {
+            throw new TokenizerFormatException(where + ": post_processor (BertProcessing) '" + e.getKey()
+                + "' must be [token, id], e.g. [\"[CLS]\", 101], got " + (t.isMissingNode() ? "nothing" : t.toString()));
+          }
+        }
+        return PostProcessorTemplate.bert(cls.get(0).asText(), tokenId(cls.get(1), where, "post_processor.cls id"),
+            sep.get(0).asText(), tokenId(sep.get(1), where, "post_processor.sep id"));
       }
       case "TemplateProcessing" -> {
         Map<String, int[]> specials = new HashMap<>();
         pp.path("special_tokens").properties().forEach(e -> {
           JsonNode ids = e.getValue().path("ids");
           int[] a = new int[ids.size()];
-          for (int i = 0; i < a.length; i++) a[i] = ids.get(i).asInt();
+          for (int i = 0; i < a.length; i++) a[i] = tokenId(ids.get(i), where, "post_processor.special_tokens['" + e.getKey() + "'].ids");
           specials.put(e.getKey(), a);
         });
         return new PostProcessorTemplate(readPieces(pp.path("single"), specials, where),
@@ -220,6 +229,18 @@ public final class WordPieceTokenizer {
       }
     }
     return List.copyOf(out);
+  }
+
+  /** The largest token id accepted: ids index an array, and no BERT vocabulary comes near 16.7 million entries. */
+  static final int MAX_TOKEN_ID = (1 << 24) - 1;
+
+  /** A token id as tokenizer.json writes it: a JSON integer in [0, {@value #MAX_TOKEN_ID}]. */
+  static int tokenId(JsonNode n, String where, String key) {
+    if (n == null || !n.isIntegralNumber() || !n.canConvertToInt() || n.intValue() < 0 || n.intValue() > MAX_TOKEN_ID) {
+      throw new TokenizerFormatException(where + ": " + key + " must be a token id, an integer from 0 to " + MAX_TOKEN_ID
+          + ", got " + (n == null || n.isMissingNode() ? "nothing" : n.toString()));
+    }
+    return n.intValue();
   }
 
   static JsonNode readJson(Path file) throws IOException {

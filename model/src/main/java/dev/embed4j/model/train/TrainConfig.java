@@ -49,13 +49,14 @@ import java.util.Set;
  * max_seq_length: 128
  * device: cpu                    # or cuda, cuda:N (needs the embed4j-native module on the class path)
  * precision: fp32                # matrix products on a CUDA device: fp32, tf32 or bf16
+ * on_non_finite: stop            # a NaN or infinite loss or gradient norm: stop (default) or skip the step
  * </pre>
  * A wrong or unknown key gets an exception naming the file, the key and what was expected.
  */
 public final class TrainConfig {
   private static final Set<String> TOP = Set.of("model", "output", "datasets", "sampler", "batch_size", "epochs", "max_steps",
       "learning_rate", "warmup_ratio", "weight_decay", "max_grad_norm", "seed", "checkpoint_every", "max_seq_length",
-      "no_duplicates", "device", "precision");
+      "no_duplicates", "device", "precision", "on_non_finite");
   private static final Set<String> DATASET = Set.of("name", "path", "columns", "loss", "prompts");
   private static final Set<String> LOSS = Set.of("type", "scale", "similarity", "mini_batch_size");
 
@@ -68,6 +69,7 @@ public final class TrainConfig {
   public float learningRate = 5e-5f, warmupRatio = 0.1f, weightDecay = 0.01f, maxGradNorm = 1f;
   public long seed = 42;
   public boolean noDuplicates = true;
+  public Trainer.OnNonFinite onNonFinite = Trainer.OnNonFinite.STOP;
   public Device device = Device.CPU;
   /** fp32, tf32 or bf16 for a CUDA device's matrix products; null leaves the backend's default (fp32). */
   public String precision;
@@ -130,6 +132,14 @@ public final class TrainConfig {
       } catch (IllegalArgumentException e) {
         throw new ConfigException(where + ": 'device' must be cpu, cuda or cuda:N, got '" + d + "'");
       }
+    }
+    if (root.has("on_non_finite")) {
+      String v = text(root, "on_non_finite", where);
+      c.onNonFinite = switch (v.trim().toLowerCase(Locale.ROOT)) {
+        case "stop" -> Trainer.OnNonFinite.STOP;
+        case "skip" -> Trainer.OnNonFinite.SKIP;
+        default -> throw new ConfigException(where + ": 'on_non_finite' must be stop or skip, got '" + v + "'");
+      };
     }
     if (root.has("precision")) {
       String p = text(root, "precision", where).trim().toLowerCase(Locale.ROOT);
@@ -247,6 +257,9 @@ public final class TrainConfig {
     JsonNode v = node.get(key);
     if (v == null) return dflt;
     if (!v.isNumber()) throw new ConfigException(where + ": '" + key + "' must be a number, got " + v);
+    if (!Float.isFinite(v.floatValue())) {
+      throw new ConfigException(where + ": '" + key + "' is " + v + ", beyond float range (|x| < 3.4e38)");
+    }
     return v.floatValue();
   }
 }

@@ -6,6 +6,7 @@ import dev.embed4j.engine.optim.AdamW;
 import dev.embed4j.engine.optim.GradClip;
 import dev.embed4j.engine.optim.LinearSchedule;
 import dev.embed4j.engine.optim.ParamGroup;
+import dev.embed4j.losses.Embedder;
 import dev.embed4j.losses.EncoderLoss;
 import dev.embed4j.model.data.BatchSampler;
 import dev.embed4j.model.data.Dataset;
@@ -43,10 +44,34 @@ public final class Trainer {
   /** An evaluation, named, returning metrics by name. */
   public record Evaluation(String name, Function<TextEmbedder, Map<String, Double>> run) {}
 
-  /** Thrown when the loss becomes NaN or infinite. */
+  /**
+   * Thrown when training diverges: the loss, the gradient norm or the embeddings became NaN or infinite.
+   * The message names the step and the last good checkpoint.
+   */
   public static final class DivergedException extends RuntimeException {
     DivergedException(String message) {
       super(message);
+    }
+  }
+
+  /** What a step whose loss, gradient norm or embeddings are NaN or infinite does. */
+  public enum OnNonFinite {
+    /** Stop the run (the default): the message names the step and the last good checkpoint. */
+    STOP,
+    /**
+     * Skip the step: no optimiser update, the batch counts as consumed and is logged with {@code skipped}.
+     * After {@value Trainer#MAX_SKIPS_IN_A_ROW} skipped steps in a row the weights themselves are taken to
+     * be the cause, and the run stops.
+     */
+    SKIP
+  }
+
+  static final int MAX_SKIPS_IN_A_ROW = 10;
+
+  /** An embedding the model produced holds a NaN or an infinity: the weights, not the batch, diverged. */
+  private static final class NonFiniteEmbedding extends RuntimeException {
+    NonFiniteEmbedding() {
+      super(null, null, false, false);
     }
   }
 
@@ -87,24 +112,28 @@ public final class Trainer {
     Generator random = new Generator(c.seed);
 
     int step = 0, epoch = 0, batchInEpoch = 0;
-    if (c.resumeFrom != null) {
-      Checkpoint.State s = Checkpoint.load(c.resumeFrom, model, opt, params);
+    if (c.outputDir != null) {
+      for (String tmp : Checkpoint.clearTemporary(c.outputDir)) c.out.println("removed " + tmp + ", a checkpoint a stopped run left unfinished");
+    }
+    Path resumeFrom = c.resumeFrom == null ? null : resumable(c.resumeFrom, c.out);
+    if (resumeFrom != null) {
+      Checkpoint.State s = Checkpoint.load(resumeFrom, model, opt, params);
       step = s.step();
       epoch = s.epoch();
       batchInEpoch = s.batchInEpoch();
       random.setState(s.generatorState());
-      c.out.println("resumed from " + c.resumeFrom + " at step " + step);
+      c.out.println("resumed from " + resumeFrom + " at step " + step);
     }
     MetricsLog log = null;
     if (c.outputDir != null) {
       Path metrics = c.outputDir.resolve("metrics.jsonl");
-      MetricsLog.keepUpTo(metrics, step); // a fresh run starts a new log; a resumed one drops what came after its checkpoint
+      MetricsLog.keepUpTo(metrics, step, c.out::println); // a fresh run starts a new log; a resumed one drops what came after its checkpoint
       log = new MetricsLog(metrics);
     }
     List<Map<String, Object>> history = new ArrayList<>();
     Map<String, Double> lastLoss = new LinkedHashMap<>();
-    Path lastGood = c.resumeFrom;
-    if (c.evalAtStart && c.resumeFrom == null && !c.evaluations.isEmpty()) {
+    Path lastGood = resumeFrom;
+    if (c.evalAtStart && resumeFrom == null && !c.evaluations.isEmpty()) {
       Map<String, Object> rec = new LinkedHashMap<>();
       rec.put("step", 0);
       rec.putAll(evaluate(model));
@@ -113,7 +142,14 @@ public final class Trainer {
     // timed from here, so the rates and the time left do not count the evaluation before the first step
     ProgressBar bar = c.progress ? ProgressBar.onStdout(total, step) : null;
     long started = System.nanoTime();
-    int samples = 0;
+    int samples = 0, skippedInARow = 0;
+    Checkpoint.Pending pending = null;
+    Embedder<PromptedText> inner = model.embedder();
+    Embedder<PromptedText> checked = (inputs, rnd) -> {
+      Tensor e = inner.embed(inputs, rnd);
+      if (!Checkpoint.isFinite(e)) throw new NonFiniteEmbedding();
+      return e;
+    };
     model.setTraining(true);
     try {
       List<MultiDatasetBatchSampler.BatchRef> plan = sampler.epoch(epoch);
@@ -130,36 +166,78 @@ public final class Trainer {
 
         schedule.apply(opt, step);
         opt.zeroGrad();
-        Tensor loss = task.loss().forward(model.embedder(), columns, labels, random);
-        float value = loss.item();
-        if (!Float.isFinite(value)) {
-          throw new DivergedException("training stopped: the loss of dataset '" + task.name() + "' became " + value
-              + " at step " + (step + 1) + (lastGood == null ? "; no checkpoint was written yet"
-              : "; the last good checkpoint is " + lastGood));
+        // the global norm is computed even without clipping, so a NaN or infinite gradient never reaches AdamW
+        String bad = null;
+        float value = Float.NaN;
+        double norm = Double.NaN;
+        Tensor loss = null;
+        try {
+          loss = task.loss().forward(checked, columns, labels, random);
+        } catch (NonFiniteEmbedding e) {
+          bad = "the model's embeddings became NaN or infinite";
         }
-        loss.backward();
-        double norm = c.maxGradNorm > 0 ? GradClip.clipByGlobalNorm(opt.parameters(), c.maxGradNorm)
-            : GradClip.globalNorm(opt.parameters());
-        opt.step();
+        if (bad == null && pending != null) { // the weights it holds gave finite embeddings: resumable
+          lastGood = pending.commit();
+          pending = null;
+        }
+        if (bad == null) {
+          value = loss.item();
+          if (!Float.isFinite(value)) bad = "the loss of dataset '" + task.name() + "' became " + value;
+        }
+        if (bad == null) {
+          loss.backward();
+          norm = c.maxGradNorm > 0 ? GradClip.clipByGlobalNorm(opt.parameters(), c.maxGradNorm)
+              : GradClip.globalNorm(opt.parameters());
+          if (!Double.isFinite(norm)) bad = "the gradient norm of dataset '" + task.name() + "' became " + norm;
+        }
+        if (bad != null && (c.onNonFinite == OnNonFinite.STOP || ++skippedInARow > MAX_SKIPS_IN_A_ROW)) {
+          if (pending != null) pending.discard();
+          pending = null;
+          throw new DivergedException("training stopped: the loss diverged at step " + (step + 1) + ": " + bad
+              + (c.onNonFinite == OnNonFinite.SKIP ? " (" + MAX_SKIPS_IN_A_ROW + " steps in a row skipped before it)" : "")
+              + (lastGood == null ? "; no checkpoint was written yet" : "; the last good checkpoint is " + lastGood)
+              + "; a lower learning_rate or max_grad_norm may help");
+        }
+        if (bad == null) {
+          skippedInARow = 0;
+          opt.step();
+        } else {
+          opt.zeroGrad();
+        }
         step++;
         batchInEpoch++;
         samples += ref.rows().length;
-        lastLoss.put(task.name(), (double) value);
+        if (bad == null) lastLoss.put(task.name(), (double) value);
 
         Map<String, Object> rec = new LinkedHashMap<>();
         rec.put("step", step);
         rec.put("epoch", epoch + (double) batchInEpoch / plan.size());
-        rec.put("loss/" + task.name(), (double) value);
+        if (bad == null) {
+          rec.put("loss/" + task.name(), (double) value);
+          rec.put("grad_norm", norm);
+        } else {
+          rec.put("skipped", bad); // JSON has no NaN: the reason stands in for the loss
+          c.out.println("step " + step + " skipped: " + bad);
+        }
         rec.put("lr", (double) opt.learningRate());
-        rec.put("grad_norm", norm);
         rec.put("samples_per_second", samples / ((System.nanoTime() - started) / 1e9));
         if (c.evalEvery > 0 && step % c.evalEvery == 0 && step < total) rec.putAll(evaluate(model));
         record(log, history, rec);
         if (bar != null) bar.update(step, String.format(Locale.ROOT, "loss %.4f (%s)", value, task.name()));
         if (c.outputDir != null && c.checkpointEvery > 0 && step % c.checkpointEvery == 0) {
-          lastGood = Checkpoint.save(c.outputDir, step, epoch, batchInEpoch, random.state(), model, opt, params,
-              c.keepCheckpoints);
+          if (pending != null) pending.discard(); // never confirmed: the steps since were all skipped
+          try {
+            pending = Checkpoint.write(c.outputDir, step, epoch, batchInEpoch, random.state(), model, opt, params,
+                c.keepCheckpoints);
+          } catch (DivergedException e) {
+            throw new DivergedException(e.getMessage() + (lastGood == null ? "; no checkpoint was written yet"
+                : "; the last good checkpoint is " + lastGood));
+          }
         }
+      }
+      if (pending != null) { // the last step's: its weights are also the final model's
+        lastGood = pending.commit();
+        pending = null;
       }
       if (c.evalEvery >= 0 && !c.evaluations.isEmpty()) {
         Map<String, Object> rec = new LinkedHashMap<>();
@@ -170,12 +248,32 @@ public final class Trainer {
     } finally {
       model.setTraining(false);
       if (log != null) log.close();
+      if (pending != null) pending.discard();
     }
     if (c.outputDir != null) {
       model.save(c.outputDir.resolve("final"));
       MetricsPlot.write(MetricsLog.read(c.outputDir.resolve("metrics.jsonl")), c.outputDir.resolve("metrics.png"));
     }
     return new Result(step, lastLoss, history);
+  }
+
+  /**
+   * The checkpoint to resume from: {@code from} itself when it is a checkpoint folder (an error when it
+   * cannot be resumed from), else the newest complete checkpoint with finite weights under the run folder
+   * {@code from}; each newer one passed over is reported on {@code out} with the reason.
+   */
+  static Path resumable(Path from, PrintStream out) {
+    if (Files.exists(from.resolve(Checkpoint.STATE))) {
+      String problem = Checkpoint.problem(from);
+      if (problem != null) throw new IllegalArgumentException("cannot resume from " + from + ": " + problem);
+      return from;
+    }
+    for (Path p : Checkpoint.newestFirst(from)) {
+      String problem = Checkpoint.problem(p);
+      if (problem == null) return p;
+      out.println("skipped " + p.getFileName() + ": " + problem);
+    }
+    throw new IllegalArgumentException("cannot resume: no complete checkpoint with finite weights in " + from);
   }
 
   private static void record(MetricsLog log, List<Map<String, Object>> history, Map<String, Object> rec) {
@@ -230,6 +328,7 @@ public final class Trainer {
     private float learningRate = 5e-5f, warmupRatio = 0.1f, weightDecay = 0.01f, maxGradNorm = 1f;
     private long seed = 42;
     private boolean noDuplicates = true, progress = true, evalAtStart;
+    private OnNonFinite onNonFinite = OnNonFinite.STOP;
     private MultiDatasetBatchSampler.Mode samplerMode = MultiDatasetBatchSampler.Mode.PROPORTIONAL;
     private Path outputDir, resumeFrom;
     private PrintStream out = System.out;
@@ -259,6 +358,8 @@ public final class Trainer {
     public Builder evalAtStart(boolean b) { this.evalAtStart = b; return this; }
     /** Continue from a checkpoint folder (or the newest checkpoint under a run's output folder). */
     public Builder resumeFrom(Path checkpoint) { this.resumeFrom = checkpoint; return this; }
+    /** What a step with a NaN or infinite loss, gradient norm or embedding does (default: stop the run). */
+    public Builder onNonFinite(OnNonFinite o) { this.onNonFinite = o; return this; }
     public Builder progress(boolean p) { this.progress = p; return this; }
     public Builder log(PrintStream out) { this.out = out; return this; }
 
@@ -268,10 +369,11 @@ public final class Trainer {
       if (batchSize < 1) throw new IllegalArgumentException("Trainer: batch size must be >= 1, got " + batchSize);
       if (maxSteps <= 0 && epochs < 1) throw new IllegalArgumentException("Trainer: need epochs >= 1 or maxSteps >= 1");
       if (!(warmupRatio >= 0 && warmupRatio <= 1)) throw new IllegalArgumentException("Trainer: warmup ratio must be in [0, 1], got " + warmupRatio);
-      if (resumeFrom != null && !Files.exists(resumeFrom.resolve(Checkpoint.STATE))) {
-        Path newest = Checkpoint.newest(resumeFrom);
-        if (newest == null) throw new IllegalArgumentException("Trainer: no checkpoint in " + resumeFrom);
-        resumeFrom = newest;
+      if (!(learningRate >= 0 && Float.isFinite(learningRate))) {
+        throw new IllegalArgumentException("Trainer: learning rate must be finite and >= 0, got " + learningRate);
+      }
+      if (resumeFrom != null && !Files.exists(resumeFrom.resolve(Checkpoint.STATE)) && Checkpoint.newestFirst(resumeFrom).isEmpty()) {
+        throw new IllegalArgumentException("Trainer: no checkpoint in " + resumeFrom);
       }
       return new Trainer(this);
     }

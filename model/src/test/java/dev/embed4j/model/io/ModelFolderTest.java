@@ -91,7 +91,8 @@ class ModelFolderTest {
     cfg.put("num_hidden_layers", 3); // one layer more than the weights have
     JSON.writeValue(m.resolve("config.json").toFile(), cfg);
     var e3 = assertThrows(ModelConfigException.class, () -> SentenceEncoder.load(m));
-    assertTrue(e3.getMessage().contains("encoder.layer.2") && e3.getMessage().contains("missing"), e3.getMessage());
+    assertTrue(e3.getMessage().contains("config.json") && e3.getMessage().contains("num_hidden_layers is 3")
+        && e3.getMessage().contains("weights for 2 layers"), e3.getMessage());
     cfg.put("num_hidden_layers", 2);
     JSON.writeValue(m.resolve("config.json").toFile(), cfg);
 
