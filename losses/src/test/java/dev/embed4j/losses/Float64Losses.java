@@ -120,7 +120,7 @@ final class Float64Losses {
     double total = 0;
     for (int i = 0; i < batch; i++) {
       double positive = dot(g[0], i, g[1], i, guideDim);
-      double threshold = strategy == MarginStrategy.ABSOLUTE ? positive - margin : positive * (1 - margin);
+      double threshold = strategy == MarginStrategy.ABSOLUTE ? positive - margin : positive - Math.abs(positive) * margin;
       java.util.List<Double> logits = new java.util.ArrayList<>();
       int[][] pairs = {{0, 1}, {0, 0}, {1, 1}, {0, 2}};
       boolean[] on = {true, anchors, positives, cols.length == 3};
