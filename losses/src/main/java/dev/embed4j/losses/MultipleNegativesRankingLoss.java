@@ -22,8 +22,11 @@ import java.util.Set;
  *   doc→doc      Z_i ⊇ Σ_{j mod B ≠ i} exp s(d⁺_i, D_j)
  * </pre>
  * In {@link PartitionMode#JOINT} log Z_i is the log-sum-exp over the union of the selected terms; in
- * {@link PartitionMode#PER_DIRECTION} it is the mean of the per-direction log-sum-exps. The masking is
- * sentence-transformers' (5.3 and later). Defaults: scale 20, cosine similarity, query→doc, joint.
+ * {@link PartitionMode#PER_DIRECTION} it is the mean of the per-direction log-sum-exps, and only query→doc
+ * and doc→query may be selected: query→query and doc→doc never hold the positive, so their own
+ * cross-entropy would be negative (refused, as sentence-transformers refuses it since PR #3677). The
+ * masking is sentence-transformers' (5.3 and later). Defaults: scale 20, cosine similarity, query→doc,
+ * joint.
  *
  * <p>Each direction is one call to the fused {@link PairwiseLogSumExp} op: query→doc and doc→query
  * share one pass (the row and the column log-sum-exp of q·Dᵀ, the latter restricted to the positive
@@ -64,6 +67,13 @@ public class MultipleNegativesRankingLoss implements EmbeddingLoss {
       throw new IllegalArgumentException(name() + ": directions must include QUERY_TO_DOC, which holds the positive pair; got "
           + directions);
     }
+    if (partitionMode == PartitionMode.PER_DIRECTION
+        && (directions.contains(Direction.QUERY_TO_QUERY) || directions.contains(Direction.DOC_TO_DOC))) {
+      throw new IllegalArgumentException(name() + ": partitionMode PER_DIRECTION cannot take QUERY_TO_QUERY or "
+          + "DOC_TO_DOC (got " + directions + "): their candidates never include the positive pair, so their "
+          + "per-direction loss is negative and draws the training away from the positive; use "
+          + "PartitionMode.JOINT with these directions, or PER_DIRECTION with QUERY_TO_DOC and DOC_TO_QUERY only");
+    }
     this.scale = scale;
     this.similarity = similarity;
     this.directions = EnumSet.copyOf(directions);
@@ -94,7 +104,6 @@ public class MultipleNegativesRankingLoss implements EmbeddingLoss {
     for (int c = 1; c < embeddings.size(); c++) docs.add(similarity.prepare(embeddings.get(c)));
     Tensor allDocs = docs.size() == 1 ? docs.get(0) : Tensor.concat(docs, 0);
     Tensor positives = docs.get(0);
-    boolean perDirection = partitionMode == PartitionMode.PER_DIRECTION;
 
     // query→doc with the positive left out of both sums: its row and column log-sum-exps are over the
     // negatives only, and diag is the positive score s⁺_i all the same.
@@ -110,7 +119,7 @@ public class MultipleNegativesRankingLoss implements EmbeddingLoss {
     // In a batch of one, q→q and d→d have every term masked: they add nothing, as in sentence-transformers.
     if (directions.contains(Direction.QUERY_TO_QUERY) && batch > 1) {
       negatives.add(Functional.pairwiseLogSumExp(queries, queries, scale, PairwiseLogSumExp.Mask.diagonal(batch),
-          false, perDirection).rowLse().sub(positive));
+          false, false).rowLse().sub(positive));
       from.add(Direction.QUERY_TO_QUERY);
     }
     if (docToQuery) {
@@ -121,10 +130,11 @@ public class MultipleNegativesRankingLoss implements EmbeddingLoss {
     }
     if (directions.contains(Direction.DOC_TO_DOC) && batch > 1) {
       negatives.add(Functional.pairwiseLogSumExp(positives, allDocs, scale,
-          PairwiseLogSumExp.Mask.diagonalEvery(batch, batch), false, perDirection).rowLse().sub(positive));
+          PairwiseLogSumExp.Mask.diagonalEvery(batch, batch), false, false).rowLse().sub(positive));
       from.add(Direction.DOC_TO_DOC);
     }
-    return (perDirection ? perDirection(negatives, from) : joint(negatives, from, batch)).mean();
+    return (partitionMode == PartitionMode.PER_DIRECTION ? perDirection(negatives) : joint(negatives, from, batch))
+        .mean();
   }
 
   /**
@@ -141,18 +151,12 @@ public class MultipleNegativesRankingLoss implements EmbeddingLoss {
   }
 
   /**
-   * Per direction: the mean over directions of log Z_i^dir − s⁺_i, which is softplus of the negatives' mass
-   * for the directions that hold the positive (query→doc, doc→query) and the mass itself for those that
-   * do not.
+   * Per direction (query→doc and doc→query, both of which hold the positive): the mean over directions of
+   * log Z_i^dir − s⁺_i = softplus of that direction's negative mass.
    */
-  private static Tensor perDirection(List<Tensor> negatives, List<Direction> from) {
-    Tensor sum = null;
-    for (int i = 0; i < negatives.size(); i++) {
-      Direction d = from.get(i);
-      boolean holdsPositive = d == Direction.QUERY_TO_DOC || d == Direction.DOC_TO_QUERY;
-      Tensor term = holdsPositive ? Softplus.of(negatives.get(i)) : negatives.get(i);
-      sum = sum == null ? term : sum.add(term);
-    }
+  private static Tensor perDirection(List<Tensor> negatives) {
+    Tensor sum = Softplus.of(negatives.get(0));
+    for (int i = 1; i < negatives.size(); i++) sum = sum.add(Softplus.of(negatives.get(i)));
     return negatives.size() == 1 ? sum : sum.mul(1f / negatives.size());
   }
 }
