@@ -98,4 +98,15 @@ public final class Functional {
       PairwiseLogSumExp.Mask mask, boolean columns) {
     return PairwiseLogSumExp.apply(a, b, scale, mask, columns);
   }
+
+  /**
+   * {@link #pairwiseLogSumExp(Tensor, Tensor, float, PairwiseLogSumExp.Mask, boolean)}, saying whether the
+   * forward should also compute the gradient of Σ rowLse (worth it only when every row's upstream gradient
+   * is the same; see {@link PairwiseLogSumExp#apply(Tensor, Tensor, float, PairwiseLogSumExp.Mask, boolean,
+   * boolean)}).
+   */
+  public static PairwiseLogSumExp.Result pairwiseLogSumExp(Tensor a, Tensor b, float scale,
+      PairwiseLogSumExp.Mask mask, boolean columns, boolean rowGradientInForward) {
+    return PairwiseLogSumExp.apply(a, b, scale, mask, columns, rowGradientInForward);
+  }
 }

@@ -27,11 +27,20 @@ public class CoSENTLoss implements EmbeddingLoss {
     this.similarity = similarity;
   }
 
+  public float scale() {
+    return scale;
+  }
+
+  /** The similarity of row i of u with row i of v, a [batch] tensor; {@link AnglELoss} puts its angle here. */
+  protected Tensor pairSimilarity(Tensor u, Tensor v) {
+    return similarity.paired(u, v);
+  }
+
   @Override
   public Tensor computeLoss(List<Tensor> embeddings, float[] labels) {
     int batch = InputChecks.embeddings(name(), embeddings, 2, 2, false);
     InputChecks.labels(name(), labels, batch, -Float.MAX_VALUE, Float.MAX_VALUE);
-    Tensor s = similarity.paired(embeddings.get(0), embeddings.get(1)).mul(scale);
+    Tensor s = pairSimilarity(embeddings.get(0), embeddings.get(1)).mul(scale);
     Tensor diff = s.reshape(batch, 1).sub(s.reshape(1, batch)).reshape(1, batch * batch);
     float[] excluded = new float[1 + batch * batch];
     for (int i = 0; i < batch; i++) {

@@ -12,7 +12,7 @@ import java.util.List;
  * false negatives. With cosine similarities s (the model) and g (the guide) and g⁺_i = g(a_i, p_i):
  * <pre>
  *   logits_i = [ s(a_i, p_·) | s(a_i, a_·) | s(p_i, p_·) | s(a_i, n_·) ] / temperature
- *   a candidate c is masked (−∞) when g(·_i, c) &gt; g⁺_i − margin   (absolute; relative: &gt; g⁺_i·(1 − margin))
+ *   a candidate c is masked (−∞) when g(·_i, c) &gt; g⁺_i − margin   (absolute; relative: &gt; g⁺_i − |g⁺_i|·margin)
  *   loss = mean_i cross-entropy(logits_i, target i)
  * </pre>
  * The true positive s(a_i, p_i) is never masked. The anchor–anchor block is present when
@@ -106,7 +106,7 @@ public class GISTEmbedLoss<T> implements EncoderLoss<T> {
     double[] threshold = new double[batch];
     for (int i = 0; i < batch; i++) {
       double positive = dot(g[0], i, g[1], i, guideDim);
-      threshold[i] = marginStrategy == MarginStrategy.ABSOLUTE ? positive - margin : positive * (1 - margin);
+      threshold[i] = marginStrategy == MarginStrategy.ABSOLUTE ? positive - margin : positive - Math.abs(positive) * margin;
     }
     List<Tensor> blocks = new ArrayList<>();
     List<float[]> masks = new ArrayList<>();

@@ -22,12 +22,24 @@ import java.util.Set;
  *   doc→doc      Z_i ⊇ Σ_{j mod B ≠ i} exp s(d⁺_i, D_j)
  * </pre>
  * In {@link PartitionMode#JOINT} log Z_i is the log-sum-exp over the union of the selected terms; in
- * {@link PartitionMode#PER_DIRECTION} it is the mean of the per-direction log-sum-exps. The masking is
- * sentence-transformers' (5.3 and later). Defaults: scale 20, cosine similarity, query→doc, joint.
+ * {@link PartitionMode#PER_DIRECTION} it is the mean of the per-direction log-sum-exps, and only query→doc
+ * and doc→query may be selected: query→query and doc→doc never hold the positive, so their own
+ * cross-entropy would be negative (refused, as sentence-transformers refuses it since PR #3677). The
+ * masking is sentence-transformers' (5.3 and later). Defaults: scale 20, cosine similarity, query→doc,
+ * joint.
  *
  * <p>Each direction is one call to the fused {@link PairwiseLogSumExp} op: query→doc and doc→query
  * share one pass (the row and the column log-sum-exp of q·Dᵀ, the latter restricted to the positive
  * block), so no B × (k+1)B matrix is ever held.
+ *
+ * <p>Precision: log Z_i and s(q_i, d⁺_i) are both near the scale, so their float32 difference is only good
+ * to about 1e-6 absolute, 2.5e-3 of the 4e-4 a trained model reaches. The fused op therefore leaves the
+ * positive out of query→doc (and doc→query), each direction gives log Σ exp(s − s⁺_i) over its negatives,
+ * and the loss is softplus of their log-sum-exp, log(1 + Σ exp(s − s⁺_i)), with a log1p: float32's
+ * relative precision at any loss (NearZeroLossPrecisionTest: below 1e-5 against float64 at 3e-4, where
+ * rowLse − diag was off by up to 8e-4). The gradient on s⁺_i is then −sigmoid(·) rather than P_ii − 1, also
+ * exact. The price: the row weights are no longer equal, so the forward computes no row gradient and the
+ * backward recomputes (four products instead of three, next to an encoder's far larger step).
  */
 public class MultipleNegativesRankingLoss implements EmbeddingLoss {
   private final float scale;
@@ -54,6 +66,13 @@ public class MultipleNegativesRankingLoss implements EmbeddingLoss {
     if (!directions.contains(Direction.QUERY_TO_DOC)) {
       throw new IllegalArgumentException(name() + ": directions must include QUERY_TO_DOC, which holds the positive pair; got "
           + directions);
+    }
+    if (partitionMode == PartitionMode.PER_DIRECTION
+        && (directions.contains(Direction.QUERY_TO_QUERY) || directions.contains(Direction.DOC_TO_DOC))) {
+      throw new IllegalArgumentException(name() + ": partitionMode PER_DIRECTION cannot take QUERY_TO_QUERY or "
+          + "DOC_TO_DOC (got " + directions + "): their candidates never include the positive pair, so their "
+          + "per-direction loss is negative and draws the training away from the positive; use "
+          + "PartitionMode.JOINT with these directions, or PER_DIRECTION with QUERY_TO_DOC and DOC_TO_QUERY only");
     }
     this.scale = scale;
     this.similarity = similarity;
@@ -86,38 +105,58 @@ public class MultipleNegativesRankingLoss implements EmbeddingLoss {
     Tensor allDocs = docs.size() == 1 ? docs.get(0) : Tensor.concat(docs, 0);
     Tensor positives = docs.get(0);
 
-    List<Tensor> logZ = new ArrayList<>();
+    // query→doc with the positive left out of both sums: its row and column log-sum-exps are over the
+    // negatives only, and diag is the positive score s⁺_i all the same.
     boolean docToQuery = directions.contains(Direction.DOC_TO_QUERY);
-    var queryToDoc = Functional.pairwiseLogSumExp(queries, allDocs, scale, null, docToQuery);
-    Tensor positiveScores = queryToDoc.diag();
-    logZ.add(queryToDoc.rowLse());
-    if (directions.contains(Direction.QUERY_TO_QUERY)) {
-      logZ.add(Functional.pairwiseLogSumExp(queries, queries, scale, PairwiseLogSumExp.Mask.diagonal(batch), false)
-          .rowLse());
+    var queryToDoc = Functional.pairwiseLogSumExp(queries, allDocs, scale, PairwiseLogSumExp.Mask.diagonal(batch),
+        docToQuery, false);
+    Tensor positive = queryToDoc.diag();
+    // Per direction, log of its negatives' mass relative to the positive: log Σ exp(s − s⁺_i).
+    List<Tensor> negatives = new ArrayList<>();
+    List<Direction> from = new ArrayList<>();
+    negatives.add(queryToDoc.rowLse().sub(positive));
+    from.add(Direction.QUERY_TO_DOC);
+    // In a batch of one, q→q and d→d have every term masked: they add nothing, as in sentence-transformers.
+    if (directions.contains(Direction.QUERY_TO_QUERY) && batch > 1) {
+      negatives.add(Functional.pairwiseLogSumExp(queries, queries, scale, PairwiseLogSumExp.Mask.diagonal(batch),
+          false, false).rowLse().sub(positive));
+      from.add(Direction.QUERY_TO_QUERY);
     }
     if (docToQuery) {
-      // Column j < B of q·Dᵀ is d⁺_j against every query: the doc→query row of d⁺_j.
+      // Column j < B of q·Dᵀ is d⁺_j against every query but q_j: the doc→query row of d⁺_j, positive left out.
       Tensor columns = queryToDoc.colLse();
-      logZ.add(columns.size(0) == batch ? columns : columns.slice(0, 0, batch));
+      negatives.add((columns.size(0) == batch ? columns : columns.slice(0, 0, batch)).sub(positive));
+      from.add(Direction.DOC_TO_QUERY);
     }
-    if (directions.contains(Direction.DOC_TO_DOC)) {
-      logZ.add(Functional.pairwiseLogSumExp(positives, allDocs, scale,
-          PairwiseLogSumExp.Mask.diagonalEvery(batch, batch), false).rowLse());
+    if (directions.contains(Direction.DOC_TO_DOC) && batch > 1) {
+      negatives.add(Functional.pairwiseLogSumExp(positives, allDocs, scale,
+          PairwiseLogSumExp.Mask.diagonalEvery(batch, batch), false, false).rowLse().sub(positive));
+      from.add(Direction.DOC_TO_DOC);
     }
-    Tensor z = combine(logZ, batch, partitionMode);
-    return z.sub(positiveScores).mean();
+    return (partitionMode == PartitionMode.PER_DIRECTION ? perDirection(negatives) : joint(negatives, from, batch))
+        .mean();
   }
 
-  /** log Z_i from the per-direction log-sum-exps: their log-sum-exp (joint) or their mean. */
-  static Tensor combine(List<Tensor> logZ, int batch, PartitionMode mode) {
-    if (logZ.size() == 1) return logZ.get(0);
-    if (mode == PartitionMode.PER_DIRECTION) {
-      Tensor sum = logZ.get(0);
-      for (int i = 1; i < logZ.size(); i++) sum = sum.add(logZ.get(i));
-      return sum.mul(1f / logZ.size());
-    }
+  /**
+   * Joint: loss_i = log Z_i − s⁺_i = log(1 + [d→q] + Σ_directions Σ exp(s − s⁺_i)), the bracket being
+   * d⁺_i against q_i, which doc→query counts a second time (as sentence-transformers does); computed as
+   * softplus of the log-sum-exp of the negatives' masses, so that no term near the scale is subtracted.
+   */
+  private static Tensor joint(List<Tensor> negatives, List<Direction> from, int batch) {
     List<Tensor> cols = new ArrayList<>();
-    for (Tensor t : logZ) cols.add(t.reshape(batch, 1));
-    return LogSumExp.rows(Tensor.concat(cols, 1));
+    // LogSumExp.rows wants a finite first column: the repeated positive when there is one.
+    if (from.contains(Direction.DOC_TO_QUERY)) cols.add(Tensor.zeros(negatives.get(0).device(), batch, 1));
+    for (Tensor t : negatives) cols.add(t.reshape(batch, 1));
+    return Softplus.of(cols.size() == 1 ? negatives.get(0) : LogSumExp.rows(Tensor.concat(cols, 1)));
+  }
+
+  /**
+   * Per direction (query→doc and doc→query, both of which hold the positive): the mean over directions of
+   * log Z_i^dir − s⁺_i = softplus of that direction's negative mass.
+   */
+  private static Tensor perDirection(List<Tensor> negatives) {
+    Tensor sum = Softplus.of(negatives.get(0));
+    for (int i = 1; i < negatives.size(); i++) sum = sum.add(Softplus.of(negatives.get(i)));
+    return negatives.size() == 1 ? sum : sum.mul(1f / negatives.size());
   }
 }

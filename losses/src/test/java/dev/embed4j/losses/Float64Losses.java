@@ -120,7 +120,7 @@ final class Float64Losses {
     double total = 0;
     for (int i = 0; i < batch; i++) {
       double positive = dot(g[0], i, g[1], i, guideDim);
-      double threshold = strategy == MarginStrategy.ABSOLUTE ? positive - margin : positive * (1 - margin);
+      double threshold = strategy == MarginStrategy.ABSOLUTE ? positive - margin : positive - Math.abs(positive) * margin;
       java.util.List<Double> logits = new java.util.ArrayList<>();
       int[][] pairs = {{0, 1}, {0, 0}, {1, 1}, {0, 2}};
       boolean[] on = {true, anchors, positives, cols.length == 3};
@@ -136,5 +136,86 @@ final class Float64Losses {
       total += logSumExp(l) - l[i];
     }
     return total / batch;
+  }
+
+  /** TripletLoss: mean relu(d(a, p) − d(a, n) + margin), distances as PyTorch's pairwise_distance (eps 1e-6). */
+  static double triplet(double[][] cols, int batch, int dim, TripletLoss.DistanceMetric metric, double margin) {
+    double total = 0;
+    for (int i = 0; i < batch; i++) {
+      double dp = distance(cols[0], cols[1], i, dim, metric), dn = distance(cols[0], cols[2], i, dim, metric);
+      total += Math.max(0, dp - dn + margin);
+    }
+    return total / batch;
+  }
+
+  private static double distance(double[] x, double[] y, int i, int dim, TripletLoss.DistanceMetric metric) {
+    double s = 0;
+    switch (metric) {
+      case EUCLIDEAN -> {
+        for (int k = 0; k < dim; k++) {
+          double d = x[i * dim + k] - y[i * dim + k] + 1e-6;
+          s += d * d;
+        }
+        return Math.sqrt(s);
+      }
+      case MANHATTAN -> {
+        for (int k = 0; k < dim; k++) s += Math.abs(x[i * dim + k] - y[i * dim + k] + 1e-6);
+        return s;
+      }
+      default -> {
+        double xx = 0, yy = 0;
+        for (int k = 0; k < dim; k++) {
+          s += x[i * dim + k] * y[i * dim + k];
+          xx += x[i * dim + k] * x[i * dim + k];
+          yy += y[i * dim + k] * y[i * dim + k];
+        }
+        return 1 - s / (Math.max(Math.sqrt(xx), 1e-12) * Math.max(Math.sqrt(yy), 1e-12));
+      }
+    }
+  }
+
+  /** MarginMSELoss: mean over (i, k) of ((sim(q, p) − sim(q, n_k)) − label[i·K + k])². */
+  static double marginMse(double[][] cols, float[] labels, int batch, int dim, boolean cosine) {
+    int negatives = cols.length - 2;
+    double[][] e = new double[cols.length][];
+    for (int c = 0; c < cols.length; c++) e[c] = rows(cols[c], batch, dim, cosine);
+    double total = 0;
+    for (int i = 0; i < batch; i++) {
+      for (int k = 0; k < negatives; k++) {
+        double err = dot(e[0], i, e[1], i, dim) - dot(e[0], i, e[2 + k], i, dim) - labels[i * negatives + k];
+        total += err * err;
+      }
+    }
+    return total / (batch * negatives);
+  }
+
+  /**
+   * AnglELoss straight from sentence-transformers' pairwise_angle_sim steps: the element-wise complex
+   * quotient (a + ib)/(c + id) divided by z = ‖y‖², rescaled by ‖y‖/‖x‖, real and imaginary parts summed,
+   * absolute value; then CoSENT on those similarities.
+   */
+  static double angle(double[] u, double[] v, float[] labels, int batch, int dim, double scale) {
+    int half = (dim + 1) / 2;
+    double[] s = new double[batch];
+    for (int i = 0; i < batch; i++) {
+      double[] x = new double[2 * half], y = new double[2 * half];
+      System.arraycopy(u, i * dim, x, 0, dim);
+      System.arraycopy(v, i * dim, y, 0, dim);
+      double z = 0, xx = 0;
+      for (int k = 0; k < 2 * half; k++) {
+        z += y[k] * y[k];
+        xx += x[k] * x[k];
+      }
+      double rescale = Math.sqrt(xx) / Math.sqrt(z), sum = 0;
+      for (int k = 0; k < half; k++) {
+        double a = x[k], b = x[half + k], c = y[k], d = y[half + k];
+        sum += ((a * c + b * d) / z) / rescale + ((b * c - a * d) / z) / rescale;
+      }
+      s[i] = scale * Math.abs(sum);
+    }
+    java.util.List<Double> terms = new java.util.ArrayList<>();
+    terms.add(0.0);
+    for (int i = 0; i < batch; i++) for (int j = 0; j < batch; j++) if (labels[i] < labels[j]) terms.add(s[i] - s[j]);
+    return logSumExp(terms.stream().mapToDouble(Double::doubleValue).toArray());
   }
 }

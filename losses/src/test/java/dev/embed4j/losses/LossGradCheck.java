@@ -42,6 +42,15 @@ final class LossGradCheck {
     return this;
   }
 
+  /** An input of [rows, dim] given values (rounded to float). */
+  LossGradCheck input(double[] given, int rows, int dim) {
+    double[] v = new double[rows * dim];
+    for (int i = 0; i < v.length; i++) v[i] = (float) given[i];
+    values.add(v);
+    shapes.add(new int[] {rows, dim});
+    return this;
+  }
+
   LossGradCheck tolerance(double rtol, double atol) {
     this.rtol = rtol;
     this.atol = atol;

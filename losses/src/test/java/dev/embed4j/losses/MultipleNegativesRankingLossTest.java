@@ -37,14 +37,38 @@ class MultipleNegativesRankingLossTest {
 
   @Test
   void everyDirectionJointAndPerDirection() {
-    for (PartitionMode mode : PartitionMode.values()) {
-      check("all directions " + mode, 4, 3, 3, new MultipleNegativesRankingLoss(20f, SimilarityFunction.COSINE, ALL, mode));
-      check("all directions pairs " + mode, 3, 2, 4, new MultipleNegativesRankingLoss(20f, SimilarityFunction.COSINE, ALL, mode));
-      for (Direction extra : List.of(Direction.QUERY_TO_QUERY, Direction.DOC_TO_QUERY, Direction.DOC_TO_DOC)) {
-        check(extra + " " + mode, 4, 3, 3, new MultipleNegativesRankingLoss(20f, SimilarityFunction.COSINE,
-            EnumSet.of(Direction.QUERY_TO_DOC, extra), mode));
-      }
+    PartitionMode joint = PartitionMode.JOINT, perDirection = PartitionMode.PER_DIRECTION;
+    check("all directions joint", 4, 3, 3, new MultipleNegativesRankingLoss(20f, SimilarityFunction.COSINE, ALL, joint));
+    check("all directions pairs joint", 3, 2, 4, new MultipleNegativesRankingLoss(20f, SimilarityFunction.COSINE, ALL, joint));
+    for (Direction extra : List.of(Direction.QUERY_TO_QUERY, Direction.DOC_TO_QUERY, Direction.DOC_TO_DOC)) {
+      check(extra + " joint", 4, 3, 3, new MultipleNegativesRankingLoss(20f, SimilarityFunction.COSINE,
+          EnumSet.of(Direction.QUERY_TO_DOC, extra), joint));
     }
+    Set<Direction> both = EnumSet.of(Direction.QUERY_TO_DOC, Direction.DOC_TO_QUERY);
+    check("query→doc, doc→query per direction", 4, 3, 3, new MultipleNegativesRankingLoss(20f,
+        SimilarityFunction.COSINE, both, perDirection));
+    check("query→doc, doc→query per direction, pairs", 3, 2, 4, new MultipleNegativesRankingLoss(20f,
+        SimilarityFunction.COSINE, both, perDirection));
+    check("query→doc per direction", 4, 3, 3, new MultipleNegativesRankingLoss(20f, SimilarityFunction.COSINE,
+        EnumSet.of(Direction.QUERY_TO_DOC), perDirection));
+  }
+
+  /** sentence-transformers #3677: same-type directions never hold the positive, so per direction is refused. */
+  @Test
+  void perDirectionRefusesQueryToQueryAndDocToDoc() {
+    for (Direction sameType : List.of(Direction.QUERY_TO_QUERY, Direction.DOC_TO_DOC)) {
+      var e = assertThrows(IllegalArgumentException.class, () -> new MultipleNegativesRankingLoss(20f,
+          SimilarityFunction.COSINE, EnumSet.of(Direction.QUERY_TO_DOC, Direction.DOC_TO_QUERY, sameType),
+          PartitionMode.PER_DIRECTION));
+      String m = e.getMessage();
+      assertTrue(m.contains("PER_DIRECTION") && m.contains(sameType.name()) && m.contains("JOINT"), m);
+      // the same directions are fine jointly
+      new MultipleNegativesRankingLoss(20f, SimilarityFunction.COSINE, EnumSet.of(Direction.QUERY_TO_DOC, sameType),
+          PartitionMode.JOINT);
+    }
+    var e = assertThrows(IllegalArgumentException.class, () -> new CachedMultipleNegativesRankingLoss<Object>(
+        new MultipleNegativesRankingLoss(20f, SimilarityFunction.COSINE, ALL, PartitionMode.PER_DIRECTION), 4));
+    assertTrue(e.getMessage().contains("QUERY_TO_QUERY"), e.getMessage());
   }
 
   @Test

@@ -48,8 +48,13 @@ class PairwiseLogSumExpGradientTest {
   }
 
   private static void check(String name, int n, int m, int d, float scale, PairwiseLogSumExp.Mask mask, boolean columns) {
+    check(name, n, m, d, scale, mask, columns, true);
+  }
+
+  private static void check(String name, int n, int m, int d, float scale, PairwiseLogSumExp.Mask mask, boolean columns,
+      boolean rowGradientInForward) {
     GradCheck.of(name).input(1, -1, 1, n, d).input(2, -1, 1, m, d).check(in -> {
-      var r = Functional.pairwiseLogSumExp(in.get(0), in.get(1), scale, mask, columns);
+      var r = Functional.pairwiseLogSumExp(in.get(0), in.get(1), scale, mask, columns, rowGradientInForward);
       return columns ? Tensor.concat(List.of(r.rowLse(), r.diag(), r.colLse()), 0)
           : Tensor.concat(List.of(r.rowLse(), r.diag()), 0);
     }, x -> reference(x[0], x[1], n, m, d, scale, mask, columns));
@@ -89,6 +94,14 @@ class PairwiseLogSumExpGradientTest {
         return new double[] {loss};
       });
     }
+  }
+
+  /** Rows only without the forward's row gradient: the backward recomputes, with or without a mask. */
+  @Test
+  void rowsOnlyWithoutTheRowGradientInTheForward() {
+    check("rows only, recomputed 6x4x5", 6, 4, 5, 3f, null, false, false);
+    check("rows only, recomputed, diagonal 5x9x3", 5, 9, 3, 2f, PairwiseLogSumExp.Mask.diagonal(5), false, false);
+    check("rows only, recomputed 1x1x2", 1, 1, 2, 4f, null, false, false);
   }
 
   @Test
