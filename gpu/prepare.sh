@@ -109,12 +109,14 @@ chmod +x "$OUT/run-gpu-bench.sh"
 cat > "$OUT/run-gpu.sh" <<RUN
 #!/usr/bin/env bash
 # The whole GPU check in one call: the device, the tests, then the benchmarks (which end with their table).
+# Each half has its own time limit (TESTS_TIMEOUT, BENCH_TIMEOUT seconds), so a hang in the tests still
+# leaves time for the benchmarks within a 10-minute call; exit 124 means the limit was hit.
 set -uo pipefail
 cd "\$(dirname "\${BASH_SOURCE[0]}")/.."
 . $OUT/results-dir.sh
 { nvidia-smi -L; nvidia-smi; } > "\$RESULTS/gpu.txt" 2>&1 || echo "nvidia-smi failed: see \$RESULTS/gpu.txt"
-bash $OUT/run-gpu-tests.sh; tests=\$?
-bash $OUT/run-gpu-bench.sh; bench=\$?
+timeout -k 10 "\${TESTS_TIMEOUT:-330}" bash $OUT/run-gpu-tests.sh; tests=\$?
+timeout -k 10 "\${BENCH_TIMEOUT:-200}" bash $OUT/run-gpu-bench.sh; bench=\$?
 echo "GPU tests exit \$tests, GPU benchmarks exit \$bench; logs in \$RESULTS"
 exit \$(( tests != 0 ? tests : bench ))
 RUN
