@@ -144,7 +144,7 @@ or one of them: bash $OUT/run-gpu-tests.sh | bash $OUT/run-gpu-bench.sh. The tes
   $OUT/jre/bin/java --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -Xmx8g \\
     -cp "$OUT/lib/*:$OUT/$CONSOLE" org.junit.platform.console.ConsoleLauncher execute \\
     --select-package dev.embed4j.cuda --exclude-classname '.*CudaKernelSourcesTest' --details=tree --disable-banner
-and the benchmarks: $OUT/jre/bin/java ... -cp "$OUT/lib/*" dev.embed4j.cuda.GpuBenchmarks
+and the benchmarks: $OUT/jre/bin/java ... -cp "$OUT/lib/*:$OUT/$CONSOLE" dev.embed4j.cuda.GpuBenchmarks
 
 (With the device tool, pass carry=["$OUT"]: the folder is git-ignored.)
 MSG
