@@ -23,7 +23,7 @@ import org.bytedeco.cuda.cudart.cudaDeviceProp;
 import org.bytedeco.javacpp.DoublePointer;
 import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.javacpp.IntPointer;
-import org.bytedeco.javacpp.Pointer;
+import org.bytedeco.javacpp.PointerPointer;
 
 /**
  * The {@link Backend} of one CUDA device: storages are blocks of a {@link CachingAllocator}, GEMMs go to
@@ -624,7 +624,7 @@ public final class CudaBackend implements Backend {
 
   private void launch(NvrtcKernels.Kernel k, int gridX, int gridY, int blockX, int blockY, int sharedBytes) {
     CudaStatus.driver(cuLaunchKernel(k.handle, gridX, gridY, 1, blockX, blockY, 1, sharedBytes, stream, args.pointers(),
-        (Pointer) null), "cuLaunchKernel(" + k.name + ", grid " + gridX + "x" + gridY + ", block " + blockX + "x" + blockY
+        (PointerPointer<?>) null), "cuLaunchKernel(" + k.name + ", grid " + gridX + "x" + gridY + ", block " + blockX + "x" + blockY
         + ", " + sharedBytes + " bytes shared)");
     if (syncAfterLaunch) synchronizeChecked(k.name);
   }

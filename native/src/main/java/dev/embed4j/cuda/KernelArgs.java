@@ -2,7 +2,7 @@ package dev.embed4j.cuda;
 
 import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.javacpp.LongPointer;
-import org.bytedeco.javacpp.Pointer;
+import org.bytedeco.javacpp.PointerPointer;
 
 /**
  * The {@code void** kernelParams} of cuLaunchKernel, built without allocating: argument values are written
@@ -13,6 +13,12 @@ import org.bytedeco.javacpp.Pointer;
  * <p>The kernel reads each value with the size of its declared parameter type, so the writer must match
  * the kernel's signature: {@link #ptr} for pointers, {@link #i32} for int, {@link #f32} for float,
  * {@link #f64} for double, {@link #u64} for unsigned long long, {@link #strided} for {@code E4jStrided}.
+ *
+ * <p>The array goes to the driver typed {@link PointerPointer}, never as a plain {@code Pointer}: the
+ * preset's {@code cuLaunchKernel(..., Pointer kernelParams, Pointer extra)} overload is
+ * {@code @ByPtrPtr}, so JavaCPP would pass the address of a native temporary holding the array's address,
+ * and the driver would read arguments from the stack. {@code KernelArgsTest} holds that choice and the
+ * array's layout for every kernel signature in the .cu files.
  */
 final class KernelArgs {
   /** E4jStrided in common.cuh: int rank; int shape[8]; int s0[8]; int s1[8]. */
@@ -22,6 +28,8 @@ final class KernelArgs {
 
   private final BytePointer values = new BytePointer(VALUE_BYTES);
   private final LongPointer slots = new LongPointer(SLOTS);
+  /** The same memory as {@link #slots}, typed as the {@code void**} the launch takes; a field, so it lives on. */
+  private final PointerPointer<?> params = new PointerPointer<>(slots);
   private int count, at;
 
   KernelArgs begin() {
@@ -69,9 +77,14 @@ final class KernelArgs {
     return this;
   }
 
-  /** The kernelParams array for cuLaunchKernel. */
-  Pointer pointers() {
-    return slots;
+  /** The kernelParams array for cuLaunchKernel: slot i holds the address of argument i. */
+  PointerPointer<?> pointers() {
+    return params;
+  }
+
+  /** How many arguments were written since {@link #begin}. */
+  int count() {
+    return count;
   }
 
   private long slot(int size, int align) {

@@ -10,20 +10,16 @@ import dev.embed4j.engine.Functional;
 import dev.embed4j.engine.Generator;
 import dev.embed4j.engine.Tensor;
 import java.util.List;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * The fused flash-style attention kernels against the CPU's materialised reference: output and the
  * gradients of Q, K and V, with and without a key-padding mask, for sequence lengths around the tile
  * sizes (1, 31, 33, 64, 65, 130) and head dims that are and are not multiples of 4, up to the 128 limit.
  */
+@ExtendWith(GpuTestSupport.SkippedWithoutGpu.class)
 class CudaAttentionTest {
-
-  @BeforeAll
-  static void gpu() {
-    GpuTestSupport.assumeGpu();
-  }
 
   private static Tensor mask(Device d, int batch, int seqK) {
     float[] m = new float[batch * seqK];

@@ -54,10 +54,16 @@ class CudaKernelSourcesTest {
     for (String c : new String[] {"/usr/local/cuda/bin/nvcc", "/usr/local/bin/nvcc"}) {
       if (Files.isExecutable(Path.of(c))) return c;
     }
+    return onPath("nvcc");
+  }
+
+  /** The first executable of that name in a directory of PATH, or null. */
+  private static String onPath(String name) {
     String path = System.getenv("PATH");
     if (path != null) {
       for (String dir : path.split(java.io.File.pathSeparator)) {
-        Path c = Path.of(dir, "nvcc");
+        if (dir.isEmpty()) continue;
+        Path c = Path.of(dir, name);
         if (Files.isExecutable(c)) return c.toString();
       }
     }
@@ -68,6 +74,9 @@ class CudaKernelSourcesTest {
   void everyKernelFileCompilesToCubinForSm80AndSm90() throws Exception {
     String nvcc = nvcc();
     assumeTrue(nvcc != null, "nvcc is neither on PATH nor at /usr/local/cuda/bin or /usr/local/bin");
+    // nvcc runs the host compiler's preprocessor even for -cubin: a toolkit without gcc cannot compile
+    assumeTrue(onPath("gcc") != null || onPath("g++") != null, "nvcc found (" + nvcc + "), but no gcc or g++ on PATH,"
+        + " which nvcc needs as its host compiler");
     Path dir = sources();
     List<Path> files = cuFiles(dir);
     assertTrue(files.size() >= NvrtcKernels.FILES.size(), "kernel files found in " + dir + ": " + files);

@@ -8,21 +8,17 @@ import static dev.embed4j.cuda.GpuTestSupport.withGrads;
 
 import dev.embed4j.engine.Tensor;
 import java.util.List;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * cuBLAS GEMM through MatMul on cuda:0 against the CPU: every transpose combination (transposed views
  * reach the backend as flags), batched and broadcast batches, sizes of 1, and the gradients (which use
  * the transposed forms). FP32 must match to float rounding; TF32 to about 1e-3.
  */
+@ExtendWith(GpuTestSupport.SkippedWithoutGpu.class)
 class CudaMatmulTest {
   private static final double ATOL = 1e-4, RTOL = 1e-4;
-
-  @BeforeAll
-  static void gpu() {
-    GpuTestSupport.assumeGpu();
-  }
 
   @Test
   void everyTransposeCombinationAndGradients() {
@@ -73,6 +69,7 @@ class CudaMatmulTest {
 
   @Test
   void reducedPrecisionsAreCloseAndFp32IsRestored() {
+    GpuTestSupport.assumeGpu();
     CudaBackend b = CudaBackendProvider.backend(0);
     try {
       b.setMatmulPrecision(MatmulPrecision.TF32);

@@ -15,23 +15,20 @@ import dev.embed4j.engine.Generator;
 import dev.embed4j.engine.Tensor;
 import java.util.List;
 import java.util.Random;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * Every element-wise, reduction, normalisation, indexing and loss op on cuda:0 against the CPU backend,
  * values and gradients, on awkward sizes (1, odd, non-multiples of 32). Needs a CUDA device.
  */
+@ExtendWith(GpuTestSupport.SkippedWithoutGpu.class)
 class CudaOpsTest {
   private static final double ATOL = 2e-5, RTOL = 2e-4;
 
-  @BeforeAll
-  static void gpu() {
-    GpuTestSupport.assumeGpu();
-  }
-
   @Test
   void uploadDownloadAndZeros() {
+    GpuTestSupport.assumeGpu();
     Random r = new Random(1);
     for (int n : new int[] {0, 1, 31, 1000, (4 << 20) + 3}) { // the last one crosses the staging buffer
       float[] x = new float[n];
@@ -47,6 +44,7 @@ class CudaOpsTest {
 
   @Test
   void fillAndSumOfSquares() {
+    GpuTestSupport.assumeGpu();
     CudaBackend b = CudaBackendProvider.backend(0);
     var s = b.allocate(1001);
     b.fill(s, 3, 997, 2.5f);
@@ -66,6 +64,7 @@ class CudaOpsTest {
   /** Several ranges in one call (a global gradient norm) against the CPU, zero-length ranges included. */
   @Test
   void sumOfSquaresOfSeveralRanges() {
+    GpuTestSupport.assumeGpu();
     CudaBackend b = CudaBackendProvider.backend(0);
     var cpu = dev.embed4j.engine.backend.Backends.cpu();
     int[] sizes = {1, 0, 300_001, 384, 1536 * 384};
@@ -223,6 +222,7 @@ class CudaOpsTest {
 
   @Test
   void dropoutMasksEqualTheCpusBitForBit() {
+    GpuTestSupport.assumeGpu();
     for (float p : new float[] {0.1f, 0.5f, 0.9f}) {
       Tensor[] out = new Tensor[4];
       int i = 0;
@@ -269,6 +269,7 @@ class CudaOpsTest {
 
   @Test
   void optimiserUpdates() {
+    GpuTestSupport.assumeGpu();
     var cpu = dev.embed4j.engine.backend.Backends.cpu();
     CudaBackend gpu = CudaBackendProvider.backend(0);
     int n = 1003;
@@ -308,6 +309,7 @@ class CudaOpsTest {
 
   @Test
   void theAllocatorReusesFreedBlocks() {
+    GpuTestSupport.assumeGpu();
     CudaBackend b = CudaBackendProvider.backend(0);
     b.synchronize();
     Tensor warm = Tensor.zeros(GPU, 12_345);

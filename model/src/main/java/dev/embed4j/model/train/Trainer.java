@@ -252,7 +252,9 @@ public final class Trainer {
     }
     if (c.outputDir != null) {
       model.save(c.outputDir.resolve("final"));
-      MetricsPlot.write(MetricsLog.read(c.outputDir.resolve("metrics.jsonl")), c.outputDir.resolve("metrics.png"));
+      String skipped = MetricsPlot.writeIfDrawable(MetricsLog.read(c.outputDir.resolve("metrics.jsonl")),
+          c.outputDir.resolve("metrics.png"));
+      if (skipped != null) c.out.println("metrics.png skipped (" + skipped + "); the metrics are in metrics.jsonl");
     }
     return new Result(step, lastLoss, history);
   }

@@ -49,6 +49,17 @@ class MetricsTest {
   }
 
   @Test
+  void withoutJavaDesktopThePlotIsSkippedAndSaysWhy() throws Exception {
+    Path png = dir.resolve("skipped.png");
+    List<Map<String, Object>> records = List.of(Map.of("step", 1, "loss/pairs", 2.0), Map.of("step", 2, "loss/pairs", 1.5));
+    String why = MetricsPlot.writeIfDrawable(records, png, ModuleLayer.empty());
+    assertTrue(why != null && why.contains("java.desktop"), "the reason names the missing module: " + why);
+    assertTrue(!java.nio.file.Files.exists(png), "nothing is written when the plot is skipped");
+    assertEquals(null, MetricsPlot.writeIfDrawable(records, png), "this JDK has java.desktop and draws");
+    assertTrue(java.nio.file.Files.size(png) > 0, "and then the plot is written");
+  }
+
+  @Test
   void plainProgressLinesWhenNotATerminal() {
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
     ProgressBar bar = new ProgressBar(new PrintStream(bytes, true), 100, false, 25);
