@@ -23,6 +23,7 @@ import java.util.regex.Pattern;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * A model folder in the sentence-transformers layout, read and written:
@@ -70,6 +71,17 @@ public final class ModelFolder {
       throw new NoSuchFileException(weightsFile.toString(), null, hint);
     }
     checkAgainstWeights(config, transformerDir.resolve("config.json"), weightsFile);
+    // the tokenizer (a large JSON file) is read on a thread of its own while this one reads the weights: in a
+    // fresh JVM both run mostly interpreted, 0.1-0.4 s each on this project's machine
+    Path tokenizerDir = transformerDir;
+    CompletableFuture<WordPieceTokenizer> tokenizerFuture = new CompletableFuture<>();
+    Thread.ofPlatform().daemon().name("embed4j-tokenizer-load").start(() -> {
+      try {
+        tokenizerFuture.complete(WordPieceTokenizer.load(tokenizerDir));
+      } catch (Throwable t) {
+        tokenizerFuture.completeExceptionally(t);
+      }
+    });
     Map<String, int[]> expected = BertModel.expectedShapes(config);
     Map<String, Tensor> weights = new HashMap<>();
     SafeTensors.read(weightsFile, (name, t) -> {
@@ -82,7 +94,7 @@ public final class ModelFolder {
     } catch (ModelConfigException e) {
       throw new ModelConfigException(weightsFile + ": " + e.getMessage());
     }
-    WordPieceTokenizer tokenizer = WordPieceTokenizer.load(transformerDir);
+    WordPieceTokenizer tokenizer = joinTokenizer(tokenizerFuture);
 
     int maxSeq = Math.min(config.maxPositions(), tokenizer.maxLength() > 0 ? tokenizer.maxLength() : 512);
     Path stConfig = transformerDir.resolve("sentence_bert_config.json");
@@ -106,6 +118,19 @@ public final class ModelFolder {
       if (c.path("similarity_fn_name").isTextual()) sim = SimilarityFunction.of(c.get("similarity_fn_name").asText());
     }
     return new SentenceEncoder(tokenizer, model, pooling, normalize, maxSeq, prompts, defaultPrompt, sim);
+  }
+
+  /** The tokenizer read on the other thread, or what it threw, as it would have been thrown here. */
+  private static WordPieceTokenizer joinTokenizer(CompletableFuture<WordPieceTokenizer> future) throws IOException {
+    try {
+      return future.join();
+    } catch (java.util.concurrent.CompletionException e) {
+      Throwable cause = e.getCause();
+      if (cause instanceof IOException io) throw io;
+      if (cause instanceof RuntimeException re) throw re;
+      if (cause instanceof Error err) throw err;
+      throw e;
+    }
   }
 
   /**
