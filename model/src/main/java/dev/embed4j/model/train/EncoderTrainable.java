@@ -54,11 +54,12 @@ public final class EncoderTrainable implements Trainable {
     };
   }
 
+  /** Evaluation embeddings; an evaluator's "" (no prompt set) gets the model's default prompt, as in {@code encode}. */
   @Override
   public TextEmbedder textEmbedder() {
     return (texts, prompt) -> {
       try (var g = Grad.off()) {
-        return encoder.encode(texts, prompt);
+        return encoder.encode(texts, prompt == null || prompt.isEmpty() ? null : prompt);
       }
     };
   }
