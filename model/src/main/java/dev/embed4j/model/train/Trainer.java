@@ -7,7 +7,9 @@ import dev.embed4j.engine.optim.GradClip;
 import dev.embed4j.engine.optim.LinearSchedule;
 import dev.embed4j.engine.optim.ParamGroup;
 import dev.embed4j.losses.Embedder;
+import dev.embed4j.losses.EmbeddingLoss;
 import dev.embed4j.losses.EncoderLoss;
+import dev.embed4j.model.SentenceEncoder;
 import dev.embed4j.model.data.BatchSampler;
 import dev.embed4j.model.data.Dataset;
 import dev.embed4j.model.data.MultiDatasetBatchSampler;
@@ -83,6 +85,11 @@ public final class Trainer {
 
   public static Builder builder() {
     return new Builder();
+  }
+
+  /** The hyper-parameters of this run. */
+  public TrainingArguments args() {
+    return c.args();
   }
 
   /** What a run did: steps taken, the last loss per dataset, the metrics of each evaluation. */
@@ -336,7 +343,36 @@ public final class Trainer {
     private PrintStream out = System.out;
 
     public Builder model(Trainable m) { this.model = m; return this; }
+    /** The encoder to train; training updates its own weights. */
+    public Builder model(SentenceEncoder encoder) { return model(new EncoderTrainable(encoder)); }
     public Builder task(String name, Dataset d, EncoderLoss<PromptedText> loss) { tasks.add(new Task(name, d.withName(name), loss)); return this; }
+    /** A dataset with a loss of its embeddings, such as {@code new MultipleNegativesRankingLoss()}. */
+    public Builder task(String name, Dataset d, EmbeddingLoss loss) { return task(name, d, EncoderLoss.<PromptedText>of(loss)); }
+    /** Every hyper-parameter at once; the single setters below change one each. */
+    public Builder args(TrainingArguments a) {
+      outputDir = a.outputDir();
+      batchSize = a.batchSize();
+      epochs = a.epochs();
+      maxSteps = a.maxSteps();
+      learningRate = a.learningRate();
+      warmupRatio = a.warmupRatio();
+      weightDecay = a.weightDecay();
+      maxGradNorm = a.maxGradNorm();
+      seed = a.seed();
+      noDuplicates = a.noDuplicates();
+      samplerMode = a.sampler();
+      checkpointEvery = a.checkpointEvery();
+      keepCheckpoints = a.keepCheckpoints();
+      evalEvery = a.evalEvery();
+      evalAtStart = a.evalAtStart();
+      onNonFinite = a.onNonFinite();
+      return this;
+    }
+    /** The hyper-parameters as set so far. */
+    public TrainingArguments args() {
+      return new TrainingArguments(outputDir, batchSize, epochs, maxSteps, learningRate, warmupRatio, weightDecay, maxGradNorm,
+          seed, noDuplicates, samplerMode, checkpointEvery, keepCheckpoints, evalEvery, evalAtStart, onNonFinite);
+    }
     public Builder evaluation(String name, Function<TextEmbedder, Map<String, Double>> run) { evaluations.add(new Evaluation(name, run)); return this; }
     public Builder prompts(Prompts p) { this.prompts = p; return this; }
     public Builder batchSize(int b) { this.batchSize = b; return this; }
