@@ -54,15 +54,18 @@ public final class SentenceEncoder {
   private final int batchSize;
   /** Embeddings are cut to their first this-many dimensions (Matryoshka); 0 keeps them whole. */
   private final int truncateDim;
+  /** Shared by this encoder's copies, as the weights are. */
+  private final ModelCardData cardData;
 
   public SentenceEncoder(WordPieceTokenizer tokenizer, BertModel model, Pooling pooling, boolean normalize,
       int maxSeqLength, Map<String, String> prompts, String defaultPromptName, SimilarityFunction similarity) {
-    this(tokenizer, model, pooling, normalize, maxSeqLength, prompts, defaultPromptName, similarity, DEFAULT_BATCH_SIZE, 0);
+    this(tokenizer, model, pooling, normalize, maxSeqLength, prompts, defaultPromptName, similarity, DEFAULT_BATCH_SIZE, 0,
+        new ModelCardData());
   }
 
   private SentenceEncoder(WordPieceTokenizer tokenizer, BertModel model, Pooling pooling, boolean normalize,
       int maxSeqLength, Map<String, String> prompts, String defaultPromptName, SimilarityFunction similarity, int batchSize,
-      int truncateDim) {
+      int truncateDim, ModelCardData cardData) {
     if (maxSeqLength < 2 || maxSeqLength > model.config().maxPositions()) {
       throw new IllegalArgumentException("max sequence length " + maxSeqLength + " must be in [2, "
           + model.config().maxPositions() + "], the model's positions");
@@ -84,11 +87,14 @@ public final class SentenceEncoder {
           + "], the model's dimensions (or 0 for whole embeddings)");
     }
     this.truncateDim = truncateDim;
+    this.cardData = cardData;
   }
 
   /** A model folder in the sentence-transformers layout (or a plain Hugging Face BERT folder: mean pooling). */
   public static SentenceEncoder load(Path folder) throws IOException {
-    return ModelFolder.load(folder);
+    SentenceEncoder enc = ModelFolder.load(folder);
+    enc.cardData.baseModel(folder.toString());
+    return enc;
   }
 
   /**
@@ -96,7 +102,9 @@ public final class SentenceEncoder {
    * path and cached as a model folder under the user's cache directory.
    */
   public static SentenceEncoder defaultModel() throws IOException {
-    return load(DefaultModel.folder());
+    SentenceEncoder enc = load(DefaultModel.folder());
+    enc.cardData.baseModel("sentence-transformers/all-MiniLM-L6-v2");
+    return enc;
   }
 
   /** Writes this model as a sentence-transformers folder that Python's SentenceTransformer(path) loads. */
@@ -108,7 +116,7 @@ public final class SentenceEncoder {
   public SentenceEncoder withBatchSize(int size) {
     if (size < 1) throw new IllegalArgumentException("batch size must be at least 1, got " + size);
     return new SentenceEncoder(tokenizer, model, pooling, normalize, maxSeqLength, prompts, defaultPromptName, similarity, size,
-        truncateDim);
+        truncateDim, cardData);
   }
 
   /**
@@ -119,7 +127,7 @@ public final class SentenceEncoder {
   public SentenceEncoder withDevice(Device device) {
     if (device.equals(model.device())) return this;
     return new SentenceEncoder(tokenizer, model.to(device), pooling, normalize, maxSeqLength, prompts, defaultPromptName,
-        similarity, batchSize, truncateDim);
+        similarity, batchSize, truncateDim, cardData);
   }
 
   /** Where the model's weights live. */
@@ -130,7 +138,7 @@ public final class SentenceEncoder {
   /** The same model truncating texts to {@code tokens} tokens. */
   public SentenceEncoder withMaxSeqLength(int tokens) {
     return new SentenceEncoder(tokenizer, model, pooling, normalize, tokens, prompts, defaultPromptName, similarity, batchSize,
-        truncateDim);
+        truncateDim, cardData);
   }
 
   /** Embeddings of {@code texts}, in order, with the default prompt if the model names one. */
@@ -337,7 +345,14 @@ public final class SentenceEncoder {
 
   /** The model at {@code idOrPath}: a model folder, or a Hugging Face id found in the local cache ({@link HuggingFaceCache}). */
   public static SentenceEncoder load(String idOrPath) throws IOException {
-    return load(HuggingFaceCache.fromEnvironment().resolve(idOrPath));
+    SentenceEncoder enc = load(HuggingFaceCache.fromEnvironment().resolve(idOrPath));
+    enc.cardData.baseModel(idOrPath);
+    return enc;
+  }
+
+  /** What the model card that {@link #save} writes says beyond the model: base model, training, results. */
+  public ModelCardData modelCardData() {
+    return cardData;
   }
 
   /**
@@ -414,7 +429,7 @@ public final class SentenceEncoder {
   public SentenceEncoder withTruncateDim(int dims) {
     if (dims == truncateDim) return this;
     return new SentenceEncoder(tokenizer, model, pooling, normalize, maxSeqLength, prompts, defaultPromptName, similarity,
-        batchSize, dims);
+        batchSize, dims, cardData);
   }
 
   /** The dimensions embeddings are cut to, or 0 when they are returned whole. */

@@ -4,6 +4,7 @@ import dev.embed4j.engine.Generator;
 import dev.embed4j.engine.Grad;
 import dev.embed4j.engine.Tensor;
 import dev.embed4j.losses.Embedder;
+import dev.embed4j.model.ModelCardData;
 import dev.embed4j.model.SentenceEncoder;
 import dev.embed4j.model.data.PromptedText;
 import dev.embed4j.model.eval.TextEmbedder;
@@ -62,6 +63,11 @@ public final class EncoderTrainable implements Trainable {
         return encoder.encode(texts, prompt == null || prompt.isEmpty() ? null : prompt);
       }
     };
+  }
+
+  @Override
+  public ModelCardData modelCardData() {
+    return encoder.modelCardData();
   }
 
   @Override
