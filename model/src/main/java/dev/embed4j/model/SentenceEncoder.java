@@ -33,6 +33,11 @@ import java.util.function.Supplier;
  * SentenceEncoder enc = SentenceEncoder.defaultModel();          // all-MiniLM-L6-v2
  * float[][] e = enc.encode(List.of("a cat", "a kitten"));
  * float sim = enc.similarity(e[0], e[1]);
+ *
+ * SentenceEncoder e5 = SentenceEncoder.load("intfloat/e5-small-v2");   // a folder, or an id in the HF cache
+ * float[][] q = e5.encodeQuery(queries), d = e5.encodeDocument(docs);  // the model's query / passage prompts
+ * float[][] scores = e5.similarity(q, d);                             // [queries, docs]
+ * float[][] small = e5.encode(docs, Prompt.named("passage"), 128);     // Matryoshka: the first 128 dimensions
  * }</pre>
  *
  * <p>{@link #encode} sorts the texts by token count, runs them in batches of {@link #batchSize()} padded to
