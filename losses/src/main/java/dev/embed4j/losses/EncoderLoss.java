@@ -22,10 +22,20 @@ public interface EncoderLoss<T> {
 
   /** The plain way: embed each column in one call with a graph, then {@code loss.computeLoss}. */
   static <T> EncoderLoss<T> of(EmbeddingLoss loss) {
-    return (model, columns, labels, random) -> {
+    return new OfEmbeddings<>(loss);
+  }
+
+  /** What {@link #of} returns: the embedding loss stays reachable, so a model card can name it and its parameters. */
+  record OfEmbeddings<T>(EmbeddingLoss loss) implements EncoderLoss<T> {
+    public OfEmbeddings {
+      if (loss == null) throw new IllegalArgumentException("EncoderLoss.of: the loss must not be null");
+    }
+
+    @Override
+    public Tensor forward(Embedder<T> model, List<List<T>> columns, float[] labels, Generator random) {
       List<Tensor> embeddings = new ArrayList<>();
       for (List<T> column : columns) embeddings.add(model.embed(column, random));
       return loss.computeLoss(embeddings, labels);
-    };
+    }
   }
 }

@@ -8,6 +8,7 @@ import dev.embed4j.engine.Tensor;
 import dev.embed4j.engine.cpu.Parallel;
 import dev.embed4j.model.bert.BertModel;
 import dev.embed4j.model.bert.Pooling;
+import dev.embed4j.model.io.HuggingFaceCache;
 import dev.embed4j.model.io.ModelFolder;
 import dev.embed4j.model.onnx.DefaultModel;
 import dev.embed4j.model.tokenizer.BatchEncoding;
@@ -18,8 +19,10 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeSet;
 import java.util.function.Supplier;
 
 /**
@@ -30,6 +33,11 @@ import java.util.function.Supplier;
  * SentenceEncoder enc = SentenceEncoder.defaultModel();          // all-MiniLM-L6-v2
  * float[][] e = enc.encode(List.of("a cat", "a kitten"));
  * float sim = enc.similarity(e[0], e[1]);
+ *
+ * SentenceEncoder e5 = SentenceEncoder.load("intfloat/e5-small-v2");   // a folder, or an id in the HF cache
+ * float[][] q = e5.encodeQuery(queries), d = e5.encodeDocument(docs);  // the model's query / passage prompts
+ * float[][] scores = e5.similarity(q, d);                             // [queries, docs]
+ * float[][] small = e5.encode(docs, Prompt.named("passage"), 128);     // Matryoshka: the first 128 dimensions
  * }</pre>
  *
  * <p>{@link #encode} sorts the texts by token count, runs them in batches of {@link #batchSize()} padded to
@@ -49,14 +57,20 @@ public final class SentenceEncoder {
   private final String defaultPromptName;
   private final SimilarityFunction similarity;
   private final int batchSize;
+  /** Embeddings are cut to their first this-many dimensions (Matryoshka); 0 keeps them whole. */
+  private final int truncateDim;
+  /** Shared by this encoder's copies, as the weights are. */
+  private final ModelCardData cardData;
 
   public SentenceEncoder(WordPieceTokenizer tokenizer, BertModel model, Pooling pooling, boolean normalize,
       int maxSeqLength, Map<String, String> prompts, String defaultPromptName, SimilarityFunction similarity) {
-    this(tokenizer, model, pooling, normalize, maxSeqLength, prompts, defaultPromptName, similarity, DEFAULT_BATCH_SIZE);
+    this(tokenizer, model, pooling, normalize, maxSeqLength, prompts, defaultPromptName, similarity, DEFAULT_BATCH_SIZE, 0,
+        new ModelCardData());
   }
 
   private SentenceEncoder(WordPieceTokenizer tokenizer, BertModel model, Pooling pooling, boolean normalize,
-      int maxSeqLength, Map<String, String> prompts, String defaultPromptName, SimilarityFunction similarity, int batchSize) {
+      int maxSeqLength, Map<String, String> prompts, String defaultPromptName, SimilarityFunction similarity, int batchSize,
+      int truncateDim, ModelCardData cardData) {
     if (maxSeqLength < 2 || maxSeqLength > model.config().maxPositions()) {
       throw new IllegalArgumentException("max sequence length " + maxSeqLength + " must be in [2, "
           + model.config().maxPositions() + "], the model's positions");
@@ -73,11 +87,19 @@ public final class SentenceEncoder {
     this.defaultPromptName = defaultPromptName;
     this.similarity = similarity;
     this.batchSize = batchSize;
+    if (truncateDim < 0 || truncateDim > model.config().hiddenSize()) {
+      throw new IllegalArgumentException("truncate dim " + truncateDim + " must be in [1, " + model.config().hiddenSize()
+          + "], the model's dimensions (or 0 for whole embeddings)");
+    }
+    this.truncateDim = truncateDim;
+    this.cardData = cardData;
   }
 
   /** A model folder in the sentence-transformers layout (or a plain Hugging Face BERT folder: mean pooling). */
   public static SentenceEncoder load(Path folder) throws IOException {
-    return ModelFolder.load(folder);
+    SentenceEncoder enc = ModelFolder.load(folder);
+    enc.cardData.baseModel(folder.toString());
+    return enc;
   }
 
   /**
@@ -85,7 +107,9 @@ public final class SentenceEncoder {
    * path and cached as a model folder under the user's cache directory.
    */
   public static SentenceEncoder defaultModel() throws IOException {
-    return load(DefaultModel.folder());
+    SentenceEncoder enc = load(DefaultModel.folder());
+    enc.cardData.baseModel("sentence-transformers/all-MiniLM-L6-v2");
+    return enc;
   }
 
   /** Writes this model as a sentence-transformers folder that Python's SentenceTransformer(path) loads. */
@@ -96,7 +120,8 @@ public final class SentenceEncoder {
   /** The same model encoding {@code size} texts per forward pass. */
   public SentenceEncoder withBatchSize(int size) {
     if (size < 1) throw new IllegalArgumentException("batch size must be at least 1, got " + size);
-    return new SentenceEncoder(tokenizer, model, pooling, normalize, maxSeqLength, prompts, defaultPromptName, similarity, size);
+    return new SentenceEncoder(tokenizer, model, pooling, normalize, maxSeqLength, prompts, defaultPromptName, similarity, size,
+        truncateDim, cardData);
   }
 
   /**
@@ -107,7 +132,7 @@ public final class SentenceEncoder {
   public SentenceEncoder withDevice(Device device) {
     if (device.equals(model.device())) return this;
     return new SentenceEncoder(tokenizer, model.to(device), pooling, normalize, maxSeqLength, prompts, defaultPromptName,
-        similarity, batchSize);
+        similarity, batchSize, truncateDim, cardData);
   }
 
   /** Where the model's weights live. */
@@ -117,7 +142,8 @@ public final class SentenceEncoder {
 
   /** The same model truncating texts to {@code tokens} tokens. */
   public SentenceEncoder withMaxSeqLength(int tokens) {
-    return new SentenceEncoder(tokenizer, model, pooling, normalize, tokens, prompts, defaultPromptName, similarity, batchSize);
+    return new SentenceEncoder(tokenizer, model, pooling, normalize, tokens, prompts, defaultPromptName, similarity, batchSize,
+        truncateDim, cardData);
   }
 
   /** Embeddings of {@code texts}, in order, with the default prompt if the model names one. */
@@ -125,9 +151,13 @@ public final class SentenceEncoder {
     return encode(texts, defaultPromptName == null ? null : prompts.get(defaultPromptName));
   }
 
-  /** Embeddings of {@code texts}, each prefixed with {@code prompt} (null or "" for none). */
+  /**
+   * Embeddings of {@code texts}, each prefixed with the prompt TEXT {@code prompt}, as sentence-transformers'
+   * {@code encode(texts, prompt=...)}: "" for none, null for the model's default prompt (none if it names
+   * none). To name one of the model's prompts, use {@link #encode(List, Prompt)} with {@link Prompt#named}.
+   */
   public float[][] encode(List<String> texts, String prompt) {
-    String pre = prompt == null ? "" : prompt;
+    String pre = prompt == null ? promptText(Prompt.modelDefault()) : prompt;
     int promptLength = promptLength(pre);
     Encoding[] enc = new Encoding[texts.size()];
     for (int i = 0; i < enc.length; i++) {
@@ -150,7 +180,7 @@ public final class SentenceEncoder {
       float[][] e = embed(tokenizer.pad(rows), promptLength);
       for (int i = from; i < to; i++) out[order[i]] = e[i - from];
     }
-    return out;
+    return truncate(out, truncateDim);
   }
 
   /**
@@ -226,10 +256,19 @@ public final class SentenceEncoder {
    */
   public Tensor forward(List<String> texts, String prompt, boolean training, Generator generator) {
     String pre = prompt == null ? "" : prompt;
-    List<Encoding> rows = new ArrayList<>(texts.size());
-    for (String t : texts) rows.add(tokenizer.encode(pre + t));
-    BatchEncoding batch = tokenizer.pad(rows);
-    int promptLength = promptLength(pre);
+    return forward(tokenize(texts, pre), promptLength(pre), training, generator);
+  }
+
+  /**
+   * The training path on an already tokenised, padded batch ({@link #tokenize}), its rows starting with
+   * {@code promptLength} tokens of prompt ({@link #promptLength}; 0 for none): what
+   * {@link #forward(List, String, boolean, Generator)} does after tokenising, with the same parts and masks.
+   */
+  public Tensor forward(BatchEncoding batch, int promptLength, boolean training, Generator generator) {
+    if (promptLength < 0 || promptLength > batch.seqLen()) {
+      throw new IllegalArgumentException("prompt length " + promptLength + " must be in [0, " + batch.seqLen()
+          + "], the batch's padded length");
+    }
     List<BatchEncoding> parts = parts(batch);
     if (parts == null) return pool(model.forward(batch, training, generator), batch, promptLength);
     if (training && generator == null) throw new IllegalArgumentException("training mode needs a Generator for dropout");
@@ -250,7 +289,7 @@ public final class SentenceEncoder {
    * The tokens a prompt adds at the start of each text, [CLS] included, as sentence-transformers counts
    * them for pooling without the prompt: the prompt's own encoding less its closing special token.
    */
-  int promptLength(String prompt) {
+  public int promptLength(String prompt) {
     if (prompt.isEmpty()) return 0;
     int[] ids = tokenizer.encode(prompt).ids();
     int n = ids.length;
@@ -265,8 +304,12 @@ public final class SentenceEncoder {
     return similarity.apply(a, b);
   }
 
+  /**
+   * The length of the embeddings {@link #encode} returns: the model's width, or {@link #truncateDim()} when
+   * set (sentence-transformers' {@code get_sentence_embedding_dimension}).
+   */
   public int dimension() {
-    return model.config().hiddenSize();
+    return truncateDim > 0 ? truncateDim : model.config().hiddenSize();
   }
 
   public int batchSize() {
@@ -303,6 +346,180 @@ public final class SentenceEncoder {
 
   public SimilarityFunction similarityFunction() {
     return similarity;
+  }
+
+  /** The model at {@code idOrPath}: a model folder, or a Hugging Face id found in the local cache ({@link HuggingFaceCache}). */
+  public static SentenceEncoder load(String idOrPath) throws IOException {
+    SentenceEncoder enc = load(HuggingFaceCache.fromEnvironment().resolve(idOrPath));
+    enc.cardData.baseModel(idOrPath);
+    return enc;
+  }
+
+  /** What the model card that {@link #save} writes says beyond the model: base model, training, results. */
+  public ModelCardData modelCardData() {
+    return cardData;
+  }
+
+  /**
+   * The text of {@code prompt} for this model: a named prompt's text (an unknown name is refused, naming
+   * the model's prompts), a text prompt itself, or the default prompt's text ("" when there is none).
+   */
+  public String promptText(Prompt prompt) {
+    return switch (prompt) {
+      case Prompt.Text t -> t.text();
+      case Prompt.ModelDefault d -> defaultPromptName == null ? "" : prompts.get(defaultPromptName);
+      case Prompt.Named n -> {
+        String text = prompts.get(n.name());
+        if (text == null) {
+          throw new IllegalArgumentException("prompt name '" + n.name() + "' is not among the model's prompts "
+              + new TreeSet<>(prompts.keySet()) + (prompts.isEmpty() ? " (it has none; Prompt.text gives one as text)" : ""));
+        }
+        yield text;
+      }
+    };
+  }
+
+  /**
+   * Embeddings of {@code texts} with {@code prompt}, as sentence-transformers'
+   * {@code encode(texts, prompt_name=...)} or {@code encode(texts, prompt=...)}.
+   */
+  public float[][] encode(List<String> texts, Prompt prompt) {
+    return encode(texts, promptText(prompt));
+  }
+
+  /**
+   * Embeddings of {@code texts} with {@code prompt}, cut to their first {@code truncateDim} dimensions
+   * whatever this model's own {@link #truncateDim()} (0: whole), as sentence-transformers'
+   * {@code encode(..., truncate_dim=...)}. Cut embeddings are not normalised again.
+   */
+  public float[][] encode(List<String> texts, Prompt prompt, int truncateDim) {
+    return withTruncateDim(truncateDim).encode(texts, prompt);
+  }
+
+  /**
+   * Embeddings of queries, as sentence-transformers' {@code encode_query}: with the model's {@code query}
+   * prompt when it has one, else its default prompt.
+   */
+  public float[][] encodeQuery(List<String> queries) {
+    return encode(queries, prompts.containsKey("query") ? Prompt.named("query") : Prompt.modelDefault());
+  }
+
+  /** The embedding of one query ({@link #encodeQuery(List)}). */
+  public float[] encodeQuery(String query) {
+    return encodeQuery(List.of(query))[0];
+  }
+
+  /**
+   * Embeddings of documents, as sentence-transformers' {@code encode_document}: with the model's first
+   * prompt of {@code document}, {@code passage} and {@code corpus}, else its default prompt.
+   */
+  public float[][] encodeDocument(List<String> documents) {
+    for (String name : List.of("document", "passage", "corpus")) {
+      if (prompts.containsKey(name)) return encode(documents, Prompt.named(name));
+    }
+    return encode(documents, Prompt.modelDefault());
+  }
+
+  /** The embedding of one document ({@link #encodeDocument(List)}). */
+  public float[] encodeDocument(String document) {
+    return encodeDocument(List.of(document))[0];
+  }
+
+  /**
+   * The same model returning the first {@code dims} dimensions of each embedding (0: all of them), as
+   * sentence-transformers' {@code truncate_dim}, for a model trained with MatryoshkaLoss. The cut comes
+   * after normalisation, as there: cut embeddings are no longer unit length, which cosine similarity
+   * does not mind.
+   */
+  public SentenceEncoder withTruncateDim(int dims) {
+    if (dims == truncateDim) return this;
+    return new SentenceEncoder(tokenizer, model, pooling, normalize, maxSeqLength, prompts, defaultPromptName, similarity,
+        batchSize, dims, cardData);
+  }
+
+  /** The dimensions embeddings are cut to, or 0 when they are returned whole. */
+  public int truncateDim() {
+    return truncateDim;
+  }
+
+  private static float[][] truncate(float[][] embeddings, int dims) {
+    if (dims == 0) return embeddings;
+    float[][] out = new float[embeddings.length][];
+    for (int i = 0; i < out.length; i++) out[i] = embeddings[i].length <= dims ? embeddings[i] : Arrays.copyOf(embeddings[i], dims);
+    return out;
+  }
+
+  /**
+   * The [a.length, b.length] matrix of similarities between every row of {@code a} and every row of
+   * {@code b}, by this model's similarity function, as sentence-transformers' {@code similarity}.
+   */
+  public float[][] similarity(float[][] a, float[][] b) {
+    return similarity.matrix(a, b);
+  }
+
+  /** The similarity of each row of {@code a} with the same row of {@code b}, as {@code similarity_pairwise}. */
+  public float[] similarityPairwise(float[][] a, float[][] b) {
+    return similarity.pairwise(a, b);
+  }
+
+  /**
+   * {@code texts}, each after {@code prompt} (text, "" for none), tokenised and padded to the longest as
+   * one batch for {@link #forward(BatchEncoding, int, boolean, Generator)} and {@link #embed}; the prompt
+   * takes {@link #promptLength}{@code (prompt)} tokens at the start of each row.
+   */
+  public BatchEncoding tokenize(List<String> texts, String prompt) {
+    String pre = prompt == null ? "" : prompt;
+    List<Encoding> rows = new ArrayList<>(texts.size());
+    for (int i = 0; i < texts.size(); i++) {
+      String t = texts.get(i);
+      if (t == null) throw new NullPointerException("text " + i + " is null");
+      rows.add(tokenizer.encode(pre + t));
+    }
+    return tokenizer.pad(rows);
+  }
+
+  /**
+   * A copy of every weight under its Hugging Face name, in the model's order, on the model's device: a
+   * snapshot that later training does not change, as PyTorch's {@code copy.deepcopy(model.state_dict())}.
+   */
+  public LinkedHashMap<String, Tensor> stateDict() {
+    LinkedHashMap<String, Tensor> out = new LinkedHashMap<>();
+    try (var g = Grad.off()) {
+      for (var e : model.namedParameters().entrySet()) out.put(e.getKey(), e.getValue().detach().copy());
+    }
+    return out;
+  }
+
+  /**
+   * Copies {@code state}'s values into this model's weights (on whatever device each is), as PyTorch's
+   * strict {@code load_state_dict}: every weight must be there with its shape, and no other name.
+   */
+  public void loadStateDict(Map<String, Tensor> state) {
+    Map<String, Tensor> own = model.namedParameters();
+    List<String> missing = new ArrayList<>(), unexpected = new ArrayList<>();
+    for (String name : own.keySet()) if (!state.containsKey(name)) missing.add(name);
+    for (String name : state.keySet()) if (!own.containsKey(name)) unexpected.add(name);
+    if (!missing.isEmpty() || !unexpected.isEmpty()) {
+      throw new IllegalArgumentException("state dict does not fit this model: "
+          + (missing.isEmpty() ? "" : "missing " + missing.size() + " weights " + head(missing))
+          + (!missing.isEmpty() && !unexpected.isEmpty() ? "; " : "")
+          + (unexpected.isEmpty() ? "" : "unexpected " + unexpected.size() + " names " + head(unexpected)
+              + " (the model's names look like '" + own.keySet().iterator().next() + "')"));
+    }
+    for (var e : own.entrySet()) {
+      Tensor from = state.get(e.getKey());
+      if (!Arrays.equals(from.shape(), e.getValue().shape())) {
+        throw new IllegalArgumentException("state dict weight '" + e.getKey() + "' is shaped " + Arrays.toString(from.shape())
+            + ", the model's " + Arrays.toString(e.getValue().shape()));
+      }
+    }
+    try (var g = Grad.off()) {
+      for (var e : own.entrySet()) e.getValue().copyFrom(state.get(e.getKey()));
+    }
+  }
+
+  private static String head(List<String> names) {
+    return names.size() <= 5 ? names.toString() : names.subList(0, 5) + " and " + (names.size() - 5) + " more";
   }
 
   /** The named parameters of the encoder, for an optimiser. */

@@ -36,6 +36,7 @@ import java.util.concurrent.CompletableFuture;
  * 1_Pooling/config.json             pooling mode, include_prompt
  * 2_Normalize/                      present when embeddings are normalised
  * config_sentence_transformers.json prompts, default_prompt_name, similarity_fn_name
+ * README.md                         the model card (written, never read; see ModelCard)
  * </pre>
  *
  * A plain Hugging Face BERT folder (no modules.json) loads with mean pooling and no normalisation, as
@@ -44,6 +45,8 @@ import java.util.concurrent.CompletableFuture;
  */
 public final class ModelFolder {
   private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+  /** The versions config_sentence_transformers.json and the model card name. */
+  static final String EMBED4J_VERSION = "0.1.0", SENTENCE_TRANSFORMERS_FORMAT = "3.0.1";
 
   private ModelFolder() {}
 
@@ -245,13 +248,14 @@ public final class ModelFolder {
     write(dir.resolve("1_Pooling").resolve("config.json"), pc);
 
     ObjectNode st = JSON.createObjectNode();
-    st.putObject("__version__").put("sentence_transformers", "3.0.1").put("embed4j", "0.1.0");
+    st.putObject("__version__").put("sentence_transformers", SENTENCE_TRANSFORMERS_FORMAT).put("embed4j", EMBED4J_VERSION);
     ObjectNode pr = st.putObject("prompts");
     enc.prompts().forEach(pr::put);
     if (enc.defaultPromptName() == null) st.putNull("default_prompt_name");
     else st.put("default_prompt_name", enc.defaultPromptName());
     st.put("similarity_fn_name", enc.similarityFunction().stName);
     write(dir.resolve("config_sentence_transformers.json"), st);
+    Files.writeString(dir.resolve("README.md"), ModelCard.markdown(enc), StandardCharsets.UTF_8);
   }
 
   private static void write(Path file, JsonNode node) throws IOException {

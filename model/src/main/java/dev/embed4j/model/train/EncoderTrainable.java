@@ -4,6 +4,7 @@ import dev.embed4j.engine.Generator;
 import dev.embed4j.engine.Grad;
 import dev.embed4j.engine.Tensor;
 import dev.embed4j.losses.Embedder;
+import dev.embed4j.model.ModelCardData;
 import dev.embed4j.model.SentenceEncoder;
 import dev.embed4j.model.data.PromptedText;
 import dev.embed4j.model.eval.TextEmbedder;
@@ -54,13 +55,19 @@ public final class EncoderTrainable implements Trainable {
     };
   }
 
+  /** Evaluation embeddings; an evaluator's "" (no prompt set) gets the model's default prompt, as in {@code encode}. */
   @Override
   public TextEmbedder textEmbedder() {
     return (texts, prompt) -> {
       try (var g = Grad.off()) {
-        return encoder.encode(texts, prompt);
+        return encoder.encode(texts, prompt == null || prompt.isEmpty() ? null : prompt);
       }
     };
+  }
+
+  @Override
+  public ModelCardData modelCardData() {
+    return encoder.modelCardData();
   }
 
   @Override

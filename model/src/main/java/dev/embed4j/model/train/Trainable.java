@@ -2,6 +2,7 @@ package dev.embed4j.model.train;
 
 import dev.embed4j.engine.Tensor;
 import dev.embed4j.losses.Embedder;
+import dev.embed4j.model.ModelCardData;
 import dev.embed4j.model.data.PromptedText;
 import dev.embed4j.model.eval.TextEmbedder;
 import java.nio.file.Path;
@@ -26,4 +27,9 @@ public interface Trainable {
 
   /** Replaces the weights with those of a model folder written by {@link #save}. */
   void loadWeights(Path folder);
+
+  /** What the trainer records for the model card that {@link #save} writes, or null for a model without one. */
+  default ModelCardData modelCardData() {
+    return null;
+  }
 }

@@ -7,7 +7,10 @@ import dev.embed4j.engine.optim.GradClip;
 import dev.embed4j.engine.optim.LinearSchedule;
 import dev.embed4j.engine.optim.ParamGroup;
 import dev.embed4j.losses.Embedder;
+import dev.embed4j.losses.EmbeddingLoss;
 import dev.embed4j.losses.EncoderLoss;
+import dev.embed4j.model.ModelCardData;
+import dev.embed4j.model.SentenceEncoder;
 import dev.embed4j.model.data.BatchSampler;
 import dev.embed4j.model.data.Dataset;
 import dev.embed4j.model.data.MultiDatasetBatchSampler;
@@ -85,6 +88,11 @@ public final class Trainer {
     return new Builder();
   }
 
+  /** The hyper-parameters of this run. */
+  public TrainingArguments args() {
+    return c.args();
+  }
+
   /** What a run did: steps taken, the last loss per dataset, the metrics of each evaluation. */
   public record Result(int steps, Map<String, Double> lastLoss, List<Map<String, Object>> history) {}
 
@@ -110,6 +118,8 @@ public final class Trainer {
         0.9f, 0.999f, 1e-8f);
     LinearSchedule schedule = new LinearSchedule(c.learningRate, (int) Math.ceil(total * c.warmupRatio), total);
     Generator random = new Generator(c.seed);
+    ModelCardData card = model.modelCardData();
+    if (card != null) recordTraining(card);
 
     int step = 0, epoch = 0, batchInEpoch = 0;
     if (c.outputDir != null) {
@@ -250,6 +260,7 @@ public final class Trainer {
       if (log != null) log.close();
       if (pending != null) pending.discard();
     }
+    if (card != null) card.results(history, lastEvaluation(history));
     if (c.outputDir != null) {
       model.save(c.outputDir.resolve("final"));
       String skipped = MetricsPlot.writeIfDrawable(MetricsLog.read(c.outputDir.resolve("metrics.jsonl")),
@@ -276,6 +287,48 @@ public final class Trainer {
       out.println("skipped " + p.getFileName() + ": " + problem);
     }
     throw new IllegalArgumentException("cannot resume: no complete checkpoint with finite weights in " + from);
+  }
+
+  /** The model card's account of this run: datasets, their losses and the hyper-parameters beside their defaults. */
+  private void recordTraining(ModelCardData card) {
+    List<ModelCardData.DatasetInfo> datasets = new ArrayList<>();
+    Map<String, ModelCardData.LossInfo> losses = new LinkedHashMap<>();
+    for (Task t : c.tasks) {
+      List<String> columns = new ArrayList<>(t.dataset().textColumns());
+      Map<String, String> prompts = new LinkedHashMap<>();
+      for (String col : columns) {
+        String p = c.prompts.prompt(t.name(), col);
+        if (p != null && !p.isEmpty()) prompts.put(col, p);
+      }
+      if (t.dataset().hasLabels()) columns.add(t.dataset().labelColumn());
+      datasets.add(new ModelCardData.DatasetInfo(t.name(), t.dataset().size(), columns, prompts));
+      losses.put(t.name(), LossDescription.of(t.loss()));
+    }
+    card.training(datasets, losses, hyperParameters(c.args()), hyperParameters(TrainingArguments.defaults()));
+  }
+
+  /** The arguments by snake_case name, as sentence-transformers' cards list them. */
+  private static Map<String, Object> hyperParameters(TrainingArguments a) {
+    Map<String, Object> out = new LinkedHashMap<>();
+    for (var rc : TrainingArguments.class.getRecordComponents()) {
+      try {
+        out.put(rc.getName().replaceAll("([A-Z])", "_$1").toLowerCase(Locale.ROOT), rc.getAccessor().invoke(a));
+      } catch (ReflectiveOperationException e) {
+        throw new IllegalStateException(e);
+      }
+    }
+    return out;
+  }
+
+  /** The metrics of the last record that has any, without their {@code eval_} prefix. */
+  private static Map<String, Object> lastEvaluation(List<Map<String, Object>> history) {
+    Map<String, Object> out = new LinkedHashMap<>();
+    for (int i = history.size() - 1; i >= 0 && out.isEmpty(); i--) {
+      history.get(i).forEach((k, v) -> {
+        if (k.startsWith("eval_")) out.put(k.substring(5), v);
+      });
+    }
+    return out;
   }
 
   private static void record(MetricsLog log, List<Map<String, Object>> history, Map<String, Object> rec) {
@@ -336,7 +389,36 @@ public final class Trainer {
     private PrintStream out = System.out;
 
     public Builder model(Trainable m) { this.model = m; return this; }
+    /** The encoder to train; training updates its own weights. */
+    public Builder model(SentenceEncoder encoder) { return model(new EncoderTrainable(encoder)); }
     public Builder task(String name, Dataset d, EncoderLoss<PromptedText> loss) { tasks.add(new Task(name, d.withName(name), loss)); return this; }
+    /** A dataset with a loss of its embeddings, such as {@code new MultipleNegativesRankingLoss()}. */
+    public Builder task(String name, Dataset d, EmbeddingLoss loss) { return task(name, d, EncoderLoss.<PromptedText>of(loss)); }
+    /** Every hyper-parameter at once; the single setters below change one each. */
+    public Builder args(TrainingArguments a) {
+      outputDir = a.outputDir();
+      batchSize = a.batchSize();
+      epochs = a.epochs();
+      maxSteps = a.maxSteps();
+      learningRate = a.learningRate();
+      warmupRatio = a.warmupRatio();
+      weightDecay = a.weightDecay();
+      maxGradNorm = a.maxGradNorm();
+      seed = a.seed();
+      noDuplicates = a.noDuplicates();
+      samplerMode = a.sampler();
+      checkpointEvery = a.checkpointEvery();
+      keepCheckpoints = a.keepCheckpoints();
+      evalEvery = a.evalEvery();
+      evalAtStart = a.evalAtStart();
+      onNonFinite = a.onNonFinite();
+      return this;
+    }
+    /** The hyper-parameters as set so far. */
+    public TrainingArguments args() {
+      return new TrainingArguments(outputDir, batchSize, epochs, maxSteps, learningRate, warmupRatio, weightDecay, maxGradNorm,
+          seed, noDuplicates, samplerMode, checkpointEvery, keepCheckpoints, evalEvery, evalAtStart, onNonFinite);
+    }
     public Builder evaluation(String name, Function<TextEmbedder, Map<String, Double>> run) { evaluations.add(new Evaluation(name, run)); return this; }
     public Builder prompts(Prompts p) { this.prompts = p; return this; }
     public Builder batchSize(int b) { this.batchSize = b; return this; }
