@@ -13,8 +13,15 @@ import dev.embed4j.engine.cpu.Parallel;
  *
  * <p>Loops, outermost first: columns of C in blocks of NC; k in blocks of KC, packing op(B)[KC×NC] into
  * KC×NR panels ({@link GemmPacking#packB}); rows in blocks of MC, packing op(A)[MC×KC] into k-major
- * MR×kc panels whatever its transpose; then for each MR rows, for each NR-wide B panel, one
- * {@link GemmMicroKernel} call that keeps a 4×16 tile of C in 8 vector registers for the whole kc loop.
+ * MR×kc panels whatever its transpose; then for each MR rows (or two MR panels at once, see below), for each
+ * NR-wide B panel, one {@link GemmMicroKernel} call that keeps a tile of C in vector registers for the whole kc loop:
+ * 4 rows × 2 vectors in 8 accumulators where the machine has 16 vector registers (AVX2), 8 rows × 2 vectors in 16
+ * where the preferred vector is 512 bits (AVX-512 has 32 registers), {@link #DEFAULT_TILE_ROWS}. Both tiles read the
+ * same packing and give the same bits. On this project's AVX-512 machine (AMD EPYC family 25 model 17, a Zen 4
+ * core, whose 512-bit FMAs issue as two 256-bit halves) both run at the core's FMA peak, about 115 GFLOP/s a core
+ * alone and in whole prepacked GEMMs of the encoder's shapes (bench/RESULTS.md): the 8-row tile does not pay there; it
+ * halves the B panel traffic per FMA, which a core that issues two full 512-bit FMAs a cycle needs, and was kept as
+ * the 512-bit default for those (not measured on one).
  * Packing turns all four transpose combinations into the same two layouts and pads edges with zeros, so
  * any m, n, k (1, 7, 257...) runs the same kernel; edge tiles store through a small per-thread buffer.
  * The first k block writes C with beta (beta = 0 never reads C), later blocks add.
