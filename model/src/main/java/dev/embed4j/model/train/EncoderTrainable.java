@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.ToIntFunction;
 
 /** A {@link SentenceEncoder} as the {@link Trainer} sees it; training updates the encoder's own tensors. */
 public final class EncoderTrainable implements Trainable {
@@ -52,6 +53,15 @@ public final class EncoderTrainable implements Trainable {
       }
       return encoder.forward(texts, prompt, training, random);
     };
+  }
+
+  /**
+   * The tokens of one input as the encoder sees it (prompt + text, special tokens included, truncated):
+   * what a cached loss's token budget ({@code MiniBatches.ofTokens(budget, model.tokenCount())}) counts.
+   * It tokenises each text once more than the forward pass does.
+   */
+  public ToIntFunction<PromptedText> tokenCount() {
+    return p -> encoder.tokenizer().encode(p.full()).length();
   }
 
   @Override
