@@ -41,16 +41,17 @@ public final class SequentialEvaluator implements Evaluator {
     List<Double> primaries = new ArrayList<>();
     for (int i = 0; i < evaluators.size(); i++) {
       Evaluator e = evaluators.get(i);
+      String which = e.getClass().getSimpleName().isEmpty() ? e.getClass().getName() : e.getClass().getSimpleName();
       Map<String, Double> metrics = e.evaluate(model);
       Double primary = metrics.get(e.primaryMetric());
       if (primary == null) {
-        throw new IllegalStateException("SequentialEvaluator: evaluator " + i + " (" + e.getClass().getSimpleName()
+        throw new IllegalStateException("SequentialEvaluator: evaluator " + i + " (" + which
             + ") names primary metric " + e.primaryMetric() + " but returned only " + metrics.keySet());
       }
       primaries.add(primary);
       for (var m : metrics.entrySet()) {
         if (out.containsKey(m.getKey()) || m.getKey().equals(SEQUENTIAL_SCORE)) {
-          throw new IllegalStateException("SequentialEvaluator: evaluator " + i + " (" + e.getClass().getSimpleName()
+          throw new IllegalStateException("SequentialEvaluator: evaluator " + i + " (" + which
               + ") reports " + m.getKey() + ", which an earlier one reported too; give the evaluators distinct names");
         }
         out.put(m.getKey(), m.getValue());

@@ -91,7 +91,8 @@ class TripletAndSequentialEvaluatorTest {
     assertEquals(0.4, mean.evaluate(MODEL).get("sequential_score"), 1e-12);
     var e = assertThrows(IllegalStateException.class,
         () -> new SequentialEvaluator(List.of(fixed("x", 0.2, 9), fixed("x", 0.6, 8))).evaluate(MODEL));
-    assertTrue(e.getMessage().contains("x_main") && e.getMessage().contains("distinct names"), e.getMessage());
+    assertTrue(e.getMessage().contains("evaluator 1") && e.getMessage().contains("reports x_")
+        && e.getMessage().contains("distinct names"), e.getMessage());
 
     var sts = new EmbeddingSimilarityEvaluator("sts", List.of("a", "a", "a"), List.of("p", "n", "far"), new double[] {3, 1, 2}, null);
     var triplets = new TripletEvaluator("t", List.of("a"), List.of("p"), List.of("n"));
