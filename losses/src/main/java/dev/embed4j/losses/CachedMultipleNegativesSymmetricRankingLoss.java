@@ -14,4 +14,9 @@ public class CachedMultipleNegativesSymmetricRankingLoss<T> extends CachedMultip
   public CachedMultipleNegativesSymmetricRankingLoss(MultipleNegativesSymmetricRankingLoss loss, int miniBatchSize) {
     super(loss, miniBatchSize);
   }
+
+  public CachedMultipleNegativesSymmetricRankingLoss(MultipleNegativesSymmetricRankingLoss loss,
+      MiniBatches<T> miniBatches) {
+    super(loss, miniBatches);
+  }
 }

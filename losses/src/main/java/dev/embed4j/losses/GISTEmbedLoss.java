@@ -62,11 +62,11 @@ public class GISTEmbedLoss<T> implements EncoderLoss<T> {
     InputChecks.inputColumns(name(), columns, 2, 3);
     List<Tensor> embeddings = new ArrayList<>();
     for (List<T> column : columns) embeddings.add(model.embed(column, random));
-    return computeLoss(embeddings, guideEmbeddings(columns, columns.get(0).size()));
+    return computeLoss(embeddings, guideEmbeddings(columns, MiniBatches.ofSize(Math.max(1, columns.get(0).size()))));
   }
 
-  /** The guide's embeddings of every column, without a graph, in chunks of {@code chunk} inputs. */
-  List<Tensor> guideEmbeddings(List<List<T>> columns, int chunk) {
+  /** The guide's embeddings of every column, without a graph, in the given mini-batches. */
+  List<Tensor> guideEmbeddings(List<List<T>> columns, MiniBatches<T> miniBatches) {
     // The guide is not trained and should be deterministic; its own generator keeps it from shifting the
     // model's dropout masks.
     Generator guideRandom = new Generator(0);
@@ -74,8 +74,9 @@ public class GISTEmbedLoss<T> implements EncoderLoss<T> {
     try (var off = Grad.off()) {
       for (List<T> column : columns) {
         List<Tensor> parts = new ArrayList<>();
-        for (int from = 0; from < column.size(); from += chunk) {
-          parts.add(guide.embed(column.subList(from, Math.min(column.size(), from + chunk)), guideRandom));
+        int[] bounds = miniBatches.bounds(column);
+        for (int k = 0; k + 1 < bounds.length; k++) {
+          parts.add(guide.embed(column.subList(bounds[k], bounds[k + 1]), guideRandom));
         }
         out.add(parts.size() == 1 ? parts.get(0) : Tensor.concat(parts, 0));
       }

@@ -19,39 +19,42 @@ import java.util.function.Function;
  *       saved random state so the dropout masks are the ones of step 1, and back-propagate the cached
  *       gradient (times the upstream gradient) through the encoder.
  * </ol>
- * Peak activation memory is one mini-batch's; the parameter gradients equal those of the plain loss over
+ * The mini-batches are cut by {@link MiniBatches} (a count of inputs, a token budget, or both). Peak
+ * activation memory is one mini-batch's; the parameter gradients equal those of the plain loss over
  * embeddings computed mini-batch by mini-batch with the same generator, to float rounding.
  */
 final class GradCache<T> extends Node {
   private final Embedder<T> model;
   private final List<List<T>> columns;
-  private final int miniBatch;
+  private final int[][] bounds;
   private final Generator random;
   private final long[][] states;
   private Tensor[] cachedGradients;
 
-  private GradCache(Embedder<T> model, List<List<T>> columns, int miniBatch, Generator random, long[][] states,
+  private GradCache(Embedder<T> model, List<List<T>> columns, int[][] bounds, Generator random, long[][] states,
       Tensor[] cachedGradients) {
     super();
     this.model = model;
     this.columns = columns;
-    this.miniBatch = miniBatch;
+    this.bounds = bounds;
     this.random = random;
     this.states = states;
     this.cachedGradients = cachedGradients;
   }
 
-  static <T> Tensor forward(String loss, Embedder<T> model, List<List<T>> columns, int miniBatch, Generator random,
-      Function<List<Tensor>, Tensor> lossOfEmbeddings) {
-    int batch = InputChecks.inputColumns(loss, columns, 1, Integer.MAX_VALUE);
-    int chunks = (batch + miniBatch - 1) / miniBatch;
-    long[][] states = new long[columns.size()][chunks];
+  static <T> Tensor forward(String loss, Embedder<T> model, List<List<T>> columns, MiniBatches<T> miniBatches,
+      Generator random, Function<List<Tensor>, Tensor> lossOfEmbeddings) {
+    InputChecks.inputColumns(loss, columns, 1, Integer.MAX_VALUE);
+    int[][] bounds = new int[columns.size()][];
+    long[][] states = new long[columns.size()][];
     List<Tensor> embeddings = new ArrayList<>();
     try (var off = Grad.off()) {
       for (int c = 0; c < columns.size(); c++) {
+        bounds[c] = miniBatches.bounds(columns.get(c));
+        states[c] = new long[bounds[c].length - 1];
         List<Tensor> parts = new ArrayList<>();
-        for (int k = 0; k < chunks; k++) {
-          int from = k * miniBatch, to = Math.min(batch, from + miniBatch);
+        for (int k = 0; k < states[c].length; k++) {
+          int from = bounds[c][k], to = bounds[c][k + 1];
           states[c][k] = random.state();
           parts.add(checked(loss, c, to - from, model.embed(columns.get(c).subList(from, to), random)));
         }
@@ -72,7 +75,7 @@ final class GradCache<T> extends Node {
     try (var off = Grad.off()) {
       result = value.detach().copy();
     }
-    return new GradCache<>(model, columns, miniBatch, random, states, cached).attach(result);
+    return new GradCache<>(model, columns, bounds, random, states, cached).attach(result);
   }
 
   private static Tensor checked(String loss, int column, int rows, Tensor embedding) {
@@ -90,9 +93,8 @@ final class GradCache<T> extends Node {
     long resume = random.state();
     try (var on = Grad.on()) {
       for (int c = 0; c < columns.size(); c++) {
-        int batch = columns.get(c).size();
         for (int k = 0; k < states[c].length; k++) {
-          int from = k * miniBatch, to = Math.min(batch, from + miniBatch);
+          int from = bounds[c][k], to = bounds[c][k + 1];
           random.setState(states[c][k]);
           Tensor e = model.embed(columns.get(c).subList(from, to), random);
           if (!e.requiresGrad()) continue; // a frozen encoder: nothing to train

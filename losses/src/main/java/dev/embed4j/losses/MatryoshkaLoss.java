@@ -1,8 +1,7 @@
 package dev.embed4j.losses;
 
+import dev.embed4j.engine.Generator;
 import dev.embed4j.engine.Tensor;
-import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -10,46 +9,41 @@ import java.util.List;
  * the wrapped loss applied to the first {@code dims[k]} dimensions of every embedding column, weighted
  * and summed, loss = Σ_k weights[k]·inner(embeddings[:, :dims[k]]), so that truncated embeddings stay
  * useful. Weights default to 1. A cosine inner loss normalises after truncating.
+ *
+ * <p>{@code nDimsPerStep} (sentence-transformers' {@code n_dims_per_step}, default -1: all) sums over only
+ * n of the dimensions in each call, drawn uniformly without replacement from the given {@link Generator},
+ * which the caller owns: restoring its {@code state()} replays the same draws (ST draws from Python's
+ * global {@code random}). For a cached inner loss use {@link CachedMatryoshkaLoss}.
  */
 public class MatryoshkaLoss implements EmbeddingLoss {
   private final EmbeddingLoss inner;
-  private final int[] dims;
-  private final float[] weights;
+  private final MatryoshkaDims dims;
 
   public MatryoshkaLoss(EmbeddingLoss inner, int... dims) {
     this(inner, dims, null);
   }
 
   public MatryoshkaLoss(EmbeddingLoss inner, int[] dims, float[] weights) {
-    if (dims == null || dims.length == 0) throw new IllegalArgumentException(name() + ": at least one dimension is needed");
-    for (int d : dims) if (d < 1) throw new IllegalArgumentException(name() + ": dimensions must be ≥ 1, got " + Arrays.toString(dims));
-    if (weights != null && weights.length != dims.length) {
-      throw new IllegalArgumentException(name() + ": " + weights.length + " weights for " + dims.length + " dimensions");
-    }
+    this(inner, dims, weights, -1, null);
+  }
+
+  /**
+   * @param weights one per dimension, or null for all 1
+   * @param nDimsPerStep how many dimensions each call uses, -1 for all
+   * @param random where the subsets are drawn from; needed when nDimsPerStep &lt; dims.length
+   */
+  public MatryoshkaLoss(EmbeddingLoss inner, int[] dims, float[] weights, int nDimsPerStep, Generator random) {
     this.inner = inner;
-    this.dims = dims.clone();
-    this.weights = weights == null ? null : weights.clone();
+    this.dims = new MatryoshkaDims(name(), dims, weights, nDimsPerStep, random);
+  }
+
+  public int[] dims() {
+    return dims.dims();
   }
 
   @Override
   public Tensor computeLoss(List<Tensor> embeddings, float[] labels) {
-    if (embeddings == null || embeddings.isEmpty()) throw new IllegalArgumentException(name() + ": no embedding columns");
-    Tensor total = null;
-    for (int k = 0; k < dims.length; k++) {
-      List<Tensor> truncated = new ArrayList<>();
-      for (int c = 0; c < embeddings.size(); c++) {
-        Tensor e = embeddings.get(c);
-        if (e.dim() != 2 || e.size(1) < dims[k]) {
-          throw new IllegalArgumentException(name() + ": column " + c + " has shape " + Arrays.toString(e.shape())
-              + ", too narrow for the Matryoshka dimension " + dims[k]);
-        }
-        truncated.add(e.size(1) == dims[k] ? e : e.slice(1, 0, dims[k]));
-      }
-      Tensor l = inner.computeLoss(truncated, labels);
-      if (weights != null) l = l.mul(weights[k]);
-      total = total == null ? l : total.add(l);
-    }
-    return total;
+    return dims.sum(embeddings, e -> inner.computeLoss(e, labels));
   }
 
   @Override

@@ -19,26 +19,36 @@ import org.junit.jupiter.api.Test;
 class GradCacheTest {
   private static final int BATCH = 7, MINI = 3;
 
-  private static List<Tensor> embedInMiniBatches(TinyEncoder model, List<List<int[]>> columns, Generator random) {
+  /** A made-up token count per input (1 to 7), so that a token budget cuts uneven mini-batches. */
+  static int tokens(int[] input) {
+    return 1 + input[0] % 7;
+  }
+
+  private static List<Tensor> embedInMiniBatches(TinyEncoder model, List<List<int[]>> columns, Generator random,
+      MiniBatches<int[]> miniBatches) {
     List<Tensor> out = new ArrayList<>();
     for (List<int[]> column : columns) {
       List<Tensor> parts = new ArrayList<>();
-      for (int from = 0; from < column.size(); from += MINI) {
-        parts.add(model.embed(column.subList(from, Math.min(column.size(), from + MINI)), random));
-      }
-      out.add(Tensor.concat(parts, 0));
+      int[] b = miniBatches.bounds(column);
+      for (int k = 0; k + 1 < b.length; k++) parts.add(model.embed(column.subList(b[k], b[k + 1]), random));
+      out.add(parts.size() == 1 ? parts.get(0) : Tensor.concat(parts, 0));
     }
     return out;
   }
 
   private static void compare(String name, int columnCount, Function<List<Tensor>, Tensor> plain,
       EncoderLoss<int[]> cached) {
+    compare(name, columnCount, plain, cached, MiniBatches.ofSize(MINI));
+  }
+
+  private static void compare(String name, int columnCount, Function<List<Tensor>, Tensor> plain,
+      EncoderLoss<int[]> cached, MiniBatches<int[]> miniBatches) {
     TinyEncoder model = new TinyEncoder(5, 0.25f);
     List<List<int[]>> columns = new ArrayList<>();
     for (int c = 0; c < columnCount; c++) columns.add(TinyEncoder.inputs(100 + c, BATCH));
 
     Generator g1 = new Generator(42);
-    Tensor expected = plain.apply(embedInMiniBatches(model, columns, g1));
+    Tensor expected = plain.apply(embedInMiniBatches(model, columns, g1, miniBatches));
     expected.backward();
     float[] tableGrad = model.table.grad().toFloatArray(), weightGrad = model.weight.grad().toFloatArray();
     model.zeroGrad();
@@ -90,5 +100,62 @@ class GradCacheTest {
     List<Tensor> out = new ArrayList<>();
     for (int c = 0; c < columns; c++) out.add(guide.embed(TinyEncoder.inputs(100 + c, BATCH), new Generator(0)).detach());
     return out;
+  }
+
+  @Test
+  void tokenBudgetMiniBatchesKeepThePlainGradients() {
+    MiniBatches<int[]> byTokens = MiniBatches.ofTokens(9, GradCacheTest::tokens);
+    MiniBatches<int[]> both = MiniBatches.of(2, 9, GradCacheTest::tokens);
+    for (int c = 0; c < 3; c++) {
+      int[] b = byTokens.bounds(TinyEncoder.inputs(100 + c, BATCH));
+      assertTrue(b.length > 2 && b.length - 1 < BATCH, "the budget cuts several uneven mini-batches: "
+          + java.util.Arrays.toString(b));
+    }
+    var mnrl = new MultipleNegativesRankingLoss();
+    compare("CMNRL by tokens", 3, mnrl::computeLoss, new CachedMultipleNegativesRankingLoss<>(mnrl, byTokens), byTokens);
+    compare("CMNRL by size and tokens", 2, mnrl::computeLoss, new CachedMultipleNegativesRankingLoss<>(mnrl, both), both);
+    var mnsrl = new MultipleNegativesSymmetricRankingLoss();
+    compare("CMNSRL by tokens", 2, mnsrl::computeLoss,
+        new CachedMultipleNegativesSymmetricRankingLoss<>(mnsrl, byTokens), byTokens);
+    TinyEncoder guide = new TinyEncoder(9, 0f);
+    var gist = new GISTEmbedLoss<>(guide);
+    compare("CachedGIST by tokens", 3, e -> gist.computeLoss(e, guideEmbeddings(guide, 3)),
+        new CachedGISTEmbedLoss<>(gist, byTokens), byTokens);
+  }
+
+  @Test
+  void matryoshkaOverCachedLossesTruncatesTheCachedEmbeddings() {
+    int[] dims = {6, 4, 2};
+    float[] weights = {1f, 0.5f, 0.25f};
+    var mnrl = new MultipleNegativesRankingLoss();
+    var plain = new MatryoshkaLoss(mnrl, dims, weights);
+    compare("Matryoshka(CMNRL)", 3, plain::computeLoss,
+        new CachedMatryoshkaLoss<>(new CachedMultipleNegativesRankingLoss<>(mnrl, MINI), dims, weights, -1, null));
+    MiniBatches<int[]> byTokens = MiniBatches.ofTokens(9, GradCacheTest::tokens);
+    compare("Matryoshka(CMNRL by tokens)", 2, plain::computeLoss,
+        new CachedMatryoshkaLoss<>(new CachedMultipleNegativesRankingLoss<>(mnrl, byTokens), dims, weights, -1, null),
+        byTokens);
+    TinyEncoder guide = new TinyEncoder(9, 0f);
+    var gist = new GISTEmbedLoss<>(guide);
+    List<Tensor> g = guideEmbeddings(guide, 3);
+    Function<List<Tensor>, Tensor> plainGist = e -> {
+      Tensor total = null;
+      for (int k = 0; k < dims.length; k++) {
+        List<Tensor> cut = new ArrayList<>();
+        for (Tensor x : e) cut.add(dims[k] == TinyEncoder.DIM ? x : x.slice(1, 0, dims[k]));
+        Tensor l = gist.computeLoss(cut, g).mul(weights[k]);
+        total = total == null ? l : total.add(l);
+      }
+      return total;
+    };
+    compare("Matryoshka(CachedGIST)", 3, plainGist,
+        new CachedMatryoshkaLoss<>(new CachedGISTEmbedLoss<>(gist, MINI), dims, weights, -1, null));
+  }
+
+  @Test
+  void matryoshkaRefusesALossThatIsNotCached() {
+    var e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+        () -> new CachedMatryoshkaLoss<int[]>(EncoderLoss.of(new MultipleNegativesRankingLoss()), 4, 2));
+    assertTrue(e.getMessage().contains("MatryoshkaLoss"), e.getMessage());
   }
 }

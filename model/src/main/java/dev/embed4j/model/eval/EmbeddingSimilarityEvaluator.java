@@ -6,9 +6,10 @@ import java.util.Map;
 
 /**
  * Graded similarity, as sentence-transformers' EmbeddingSimilarityEvaluator: the Spearman and Pearson
- * correlation between the cosine similarity of each pair's embeddings and its gold score.
+ * correlation between the cosine similarity of each pair's embeddings and its gold score. The primary
+ * metric is the Spearman correlation, as in ST.
  */
-public final class EmbeddingSimilarityEvaluator {
+public final class EmbeddingSimilarityEvaluator implements Evaluator {
   private final String name;
   private final List<String> sentences1, sentences2;
   private final double[] scores;
@@ -28,7 +29,14 @@ public final class EmbeddingSimilarityEvaluator {
     this.prompt = prompt == null ? "" : prompt;
   }
 
+  /** {@code <name>_spearman_cosine}. */
+  @Override
+  public String primaryMetric() {
+    return name + "_spearman_cosine";
+  }
+
   /** Metrics named {@code <name>_spearman_cosine} and {@code <name>_pearson_cosine}. */
+  @Override
   public Map<String, Double> evaluate(TextEmbedder model) {
     float[][] e1 = model.embed(sentences1, prompt), e2 = model.embed(sentences2, prompt);
     double[] cos = new double[scores.length];

@@ -17,9 +17,10 @@ import java.util.Set;
  *   <li>MAP@k: Σ over relevant hits in the top k of precision at that rank, / min(k, #relevant);
  *   <li>Accuracy@k: 1 if any relevant document is in the top k.
  * </ul>
- * Queries get {@code queryPrompt} (e.g. "query: "), documents {@code corpusPrompt}.
+ * Queries get {@code queryPrompt} (e.g. "query: "), documents {@code corpusPrompt}. The primary metric
+ * is NDCG@10, as in ST.
  */
-public final class InformationRetrievalEvaluator {
+public final class InformationRetrievalEvaluator implements Evaluator {
   private final String name;
   private final List<String> queryIds, queryTexts, corpusIds, corpusTexts;
   private final Map<String, Set<String>> relevant;
@@ -49,6 +50,13 @@ public final class InformationRetrievalEvaluator {
     this.corpusPrompt = corpusPrompt == null ? "" : corpusPrompt;
   }
 
+  /** {@code <name>_cosine_ndcg@10}. */
+  @Override
+  public String primaryMetric() {
+    return name + "_cosine_ndcg@10";
+  }
+
+  @Override
   public Map<String, Double> evaluate(TextEmbedder model) {
     float[][] q = normalise(model.embed(queryTexts, queryPrompt));
     float[][] c = normalise(model.embed(corpusTexts, corpusPrompt));

@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.ToIntFunction;
 
 /** A {@link SentenceEncoder} as the {@link Trainer} sees it; training updates the encoder's own tensors. */
 public final class EncoderTrainable implements Trainable {
@@ -53,6 +54,15 @@ public final class EncoderTrainable implements Trainable {
       }
       return encoder.forward(texts, prompt, training, random);
     };
+  }
+
+  /**
+   * The tokens of one input as the encoder sees it (prompt + text, special tokens included, truncated):
+   * what a cached loss's token budget ({@code MiniBatches.ofTokens(budget, model.tokenCount())}) counts.
+   * It tokenises each text once more than the forward pass does.
+   */
+  public ToIntFunction<PromptedText> tokenCount() {
+    return p -> encoder.tokenizer().encode(p.full()).length();
   }
 
   /** Evaluation embeddings; an evaluator's "" (no prompt set) gets the model's default prompt, as in {@code encode}. */
