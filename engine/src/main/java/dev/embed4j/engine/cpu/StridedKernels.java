@@ -20,6 +20,12 @@ import jdk.incubator.vector.VectorSpecies;
  * above {@link ElementwiseKernels#GRAIN} elements.
  *
  * <p>Cost: memory-bound, 12 bytes per output element for a binary op with two streamed inputs.
+ *
+ * <p>The arithmetic (add, subtract, multiply, divide) is plain loops, which C2 vectorises itself: as fast as the
+ * Vector API loops they replaced once compiled (this project's AVX-512 machine, 200 K and 22.7 M elements: the
+ * plain loop took 0.74–0.86 of the time), the same bits, and in a fresh JVM, before C2 has compiled them, several
+ * times faster, since un-compiled Vector API code allocates every vector: the first training step adds and scales
+ * gradients of every parameter (22.7 M for all-MiniLM-L6-v2) once. The masked fill keeps its vector blend.
  */
 public final class StridedKernels {
   private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
@@ -112,10 +118,11 @@ public final class StridedKernels {
       int n) {
     int i = 0, bound = S.loopBound(n);
     switch (op) {
-      case ADD -> { for (; i < bound; i += L) FloatVector.fromArray(S, a, ao + i).add(FloatVector.fromArray(S, b, bo + i)).intoArray(o, oo + i); }
-      case SUB -> { for (; i < bound; i += L) FloatVector.fromArray(S, a, ao + i).sub(FloatVector.fromArray(S, b, bo + i)).intoArray(o, oo + i); }
-      case MUL -> { for (; i < bound; i += L) FloatVector.fromArray(S, a, ao + i).mul(FloatVector.fromArray(S, b, bo + i)).intoArray(o, oo + i); }
-      case DIV -> { for (; i < bound; i += L) FloatVector.fromArray(S, a, ao + i).div(FloatVector.fromArray(S, b, bo + i)).intoArray(o, oo + i); }
+      // plain loops for the arithmetic (see the class comment); the blend stays on the Vector API
+      case ADD -> { for (; i < n; i++) o[oo + i] = a[ao + i] + b[bo + i]; }
+      case SUB -> { for (; i < n; i++) o[oo + i] = a[ao + i] - b[bo + i]; }
+      case MUL -> { for (; i < n; i++) o[oo + i] = a[ao + i] * b[bo + i]; }
+      case DIV -> { for (; i < n; i++) o[oo + i] = a[ao + i] / b[bo + i]; }
       case MASK_FILL -> {
         for (; i < bound; i += L) {
           FloatVector.fromArray(S, a, ao + i).blend(p, FloatVector.fromArray(S, b, bo + i).compare(VectorOperators.NE, 0f)).intoArray(o, oo + i);
@@ -128,10 +135,10 @@ public final class StridedKernels {
   private static void vectorScalar(BinaryOp op, float p, float[] a, int ao, float b, float[] o, int oo, int n) {
     int i = 0, bound = S.loopBound(n);
     switch (op) {
-      case ADD -> { for (; i < bound; i += L) FloatVector.fromArray(S, a, ao + i).add(b).intoArray(o, oo + i); }
-      case SUB -> { for (; i < bound; i += L) FloatVector.fromArray(S, a, ao + i).sub(b).intoArray(o, oo + i); }
-      case MUL -> { for (; i < bound; i += L) FloatVector.fromArray(S, a, ao + i).mul(b).intoArray(o, oo + i); }
-      case DIV -> { for (; i < bound; i += L) FloatVector.fromArray(S, a, ao + i).div(b).intoArray(o, oo + i); }
+      case ADD -> { for (; i < n; i++) o[oo + i] = a[ao + i] + b; }
+      case SUB -> { for (; i < n; i++) o[oo + i] = a[ao + i] - b; }
+      case MUL -> { for (; i < n; i++) o[oo + i] = a[ao + i] * b; }
+      case DIV -> { for (; i < n; i++) o[oo + i] = a[ao + i] / b; }
       case MASK_FILL -> {
         if (b != 0f) {
           java.util.Arrays.fill(o, oo, oo + n, p);
@@ -148,10 +155,10 @@ public final class StridedKernels {
     int i = 0, bound = S.loopBound(n);
     FloatVector va = FloatVector.broadcast(S, a);
     switch (op) {
-      case ADD -> { for (; i < bound; i += L) va.add(FloatVector.fromArray(S, b, bo + i)).intoArray(o, oo + i); }
-      case SUB -> { for (; i < bound; i += L) va.sub(FloatVector.fromArray(S, b, bo + i)).intoArray(o, oo + i); }
-      case MUL -> { for (; i < bound; i += L) va.mul(FloatVector.fromArray(S, b, bo + i)).intoArray(o, oo + i); }
-      case DIV -> { for (; i < bound; i += L) va.div(FloatVector.fromArray(S, b, bo + i)).intoArray(o, oo + i); }
+      case ADD -> { for (; i < n; i++) o[oo + i] = a + b[bo + i]; }
+      case SUB -> { for (; i < n; i++) o[oo + i] = a - b[bo + i]; }
+      case MUL -> { for (; i < n; i++) o[oo + i] = a * b[bo + i]; }
+      case DIV -> { for (; i < n; i++) o[oo + i] = a / b[bo + i]; }
       case MASK_FILL -> {
         for (; i < bound; i += L) va.blend(p, FloatVector.fromArray(S, b, bo + i).compare(VectorOperators.NE, 0f)).intoArray(o, oo + i);
       }
