@@ -174,10 +174,12 @@ public final class Soak {
 
     void sample(long at) {
       System.gc();
-      var heap = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
-      long[] s = {at, rssKb(), heap};
+      var heap = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage();
+      long[] s = {at, rssKb(), heap.getUsed()};
       samples.add(s);
-      System.out.printf(Locale.ROOT, "  %9d  rss %7.1f MB  heap after GC %7.1f MB%n", s[0], s[1] / 1024.0, s[2] / 1048576.0);
+      // committed heap tells an RSS step from the collector growing its generations apart from a leak
+      System.out.printf(Locale.ROOT, "  %9d  rss %7.1f MB  heap after GC %7.1f MB (committed %7.1f MB)%n", s[0], s[1] / 1024.0,
+          s[2] / 1048576.0, heap.getCommitted() / 1048576.0);
     }
 
     double lastRssMb() {
