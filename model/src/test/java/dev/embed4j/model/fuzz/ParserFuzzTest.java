@@ -34,7 +34,7 @@ import java.util.Set;
  * session runs one target at a time (Jazzer fuzzes the first fuzz test a JVM reaches):
  *
  * <pre>
- * JAZZER_FUZZ=1 JAZZER_MAX_DURATION=10m ./embed4j test -pl model -Dtest='ParserFuzzTest#csv' -Dsurefire.failIfNoSpecifiedTests=false
+ * JAZZER_FUZZ=1 JAZZER_MAX_DURATION=10m ./embed4j test -pl model -am -Dtest='ParserFuzzTest#csv' -Dsurefire.failIfNoSpecifiedTests=false
  * </pre>
  *
  * A finding is written beside the seeds as {@code crash-<sha1>} (rename it to say what it found) and fails
