@@ -64,6 +64,8 @@ public record BertConfig(int vocabSize, int hiddenSize, int numLayers, int numHe
       c = JSON.readTree(configJson.toFile());
     } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
       throw new ModelConfigException(configJson + ": not valid JSON: " + e.getOriginalMessage());
+    } catch (java.io.CharConversionException e) { // bytes that no Unicode encoding Jackson detects can decode
+      throw new ModelConfigException(configJson + ": not valid JSON text: " + e.getMessage());
     }
     return fromJson(c, configJson.toString());
   }

@@ -81,7 +81,7 @@ public final class DatasetReader {
       }
     }
     if (columns == null) throw new IllegalArgumentException("dataset file " + file + " is empty");
-    return Dataset.of(name, columns, rows);
+    return of(file, name, columns, rows);
   }
 
   private static Dataset readDelimited(Path file, String name, char sep, boolean quoted) throws IOException {
@@ -100,7 +100,16 @@ public final class DatasetReader {
       }
       rows.add(new ArrayList<>(rec));
     }
-    return Dataset.of(name, columns, rows);
+    return of(file, name, columns, rows);
+  }
+
+  /** {@link Dataset#of}, its errors (a label that is not a number, a number where text belongs) naming the file. */
+  private static Dataset of(Path file, String name, List<String> columns, List<? extends List<?>> rows) {
+    try {
+      return Dataset.of(name, columns, rows);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(file + ": " + e.getMessage() + " (row 0 is the first after the header)", e);
+    }
   }
 
   private static List<List<String>> parseTsv(String content) {

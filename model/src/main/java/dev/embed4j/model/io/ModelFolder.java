@@ -59,8 +59,8 @@ public final class ModelFolder {
       sawModules = true;
       for (JsonNode m : readJson(modules)) {
         String type = m.path("type").asText(""), path = m.path("path").asText("");
-        if (type.endsWith(".Transformer")) transformerDir = dir.resolve(path);
-        else if (type.endsWith(".Pooling")) poolingDir = dir.resolve(path);
+        if (type.endsWith(".Transformer")) transformerDir = modulePath(dir, modules, path);
+        else if (type.endsWith(".Pooling")) poolingDir = modulePath(dir, modules, path);
         else if (type.endsWith(".Normalize")) normalize = true;
         else throw new ModelConfigException(modules + ": module '" + type + "' is not supported (Transformer, Pooling, Normalize are)");
       }
@@ -98,6 +98,16 @@ public final class ModelFolder {
       throw new ModelConfigException(weightsFile + ": " + e.getMessage());
     }
     WordPieceTokenizer tokenizer = joinTokenizer(tokenizerFuture);
+    // a token id or type the embeddings do not have would fail in the first encode: say so at load time
+    Path tokFile = transformerDir.resolve(Files.exists(transformerDir.resolve("tokenizer.json")) ? "tokenizer.json" : "vocab.txt");
+    if (tokenizer.maxTokenId() >= config.vocabSize()) {
+      throw new ModelConfigException(tokFile + ": token id " + tokenizer.maxTokenId() + " is outside the model's vocabulary ("
+          + "vocab_size " + config.vocabSize() + " in " + transformerDir.resolve("config.json") + ")");
+    }
+    if (tokenizer.maxTypeId() >= config.typeVocabSize()) {
+      throw new ModelConfigException(tokFile + ": token type id " + tokenizer.maxTypeId() + " is outside the model's"
+          + " type_vocab_size " + config.typeVocabSize() + " (" + transformerDir.resolve("config.json") + ")");
+    }
 
     int maxSeq = Math.min(config.maxPositions(), tokenizer.maxLength() > 0 ? tokenizer.maxLength() : 512);
     Path stConfig = transformerDir.resolve("sentence_bert_config.json");
@@ -166,6 +176,21 @@ public final class ModelFolder {
       throw new ModelConfigException(configFile + ": num_hidden_layers is " + config.numLayers() + ", but "
           + weightsFile.getFileName() + " holds weights for " + layers + " layers");
     }
+  }
+
+  /** A module's folder: a relative path that stays inside the model folder. */
+  private static Path modulePath(Path dir, Path modules, String path) {
+    Path p;
+    try {
+      p = dir.resolve(path).normalize();
+    } catch (java.nio.file.InvalidPathException e) {
+      throw new ModelConfigException(modules + ": module path '" + path + "' is not a valid path: " + e.getReason());
+    }
+    if (Path.of(path).isAbsolute() || !p.startsWith(dir.normalize())) {
+      throw new ModelConfigException(modules + ": module path '" + path + "' leaves the model folder; it must be relative"
+          + " to it, such as \"1_Pooling\"");
+    }
+    return p;
   }
 
   /** A checkpoint's tensor name as BertModel names it: no {@code bert.} prefix, LayerNorm weight/bias. */
@@ -263,10 +288,13 @@ public final class ModelFolder {
   }
 
   private static JsonNode readJson(Path file) throws IOException {
+    if (!Files.isRegularFile(file)) throw new NoSuchFileException(file.toString(), null, "missing from the model folder");
     try {
       return JSON.readTree(file.toFile());
     } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
       throw new ModelConfigException(file + ": not valid JSON: " + e.getOriginalMessage());
+    } catch (java.io.CharConversionException e) { // bytes that no Unicode encoding Jackson detects can decode
+      throw new ModelConfigException(file + ": not valid JSON text: " + e.getMessage());
     }
   }
 }

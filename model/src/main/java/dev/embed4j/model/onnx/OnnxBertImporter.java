@@ -23,7 +23,7 @@ import java.util.regex.Pattern;
  * the variance.
  */
 public final class OnnxBertImporter {
-  private static final Pattern LAYER = Pattern.compile("(?:bert\\.)?encoder\\.layer\\.(\\d+)\\.");
+  private static final Pattern LAYER = Pattern.compile("(?:bert\\.)?encoder\\.layer\\.(\\d{1,9})\\.");
 
   private OnnxBertImporter() {}
 
@@ -35,6 +35,16 @@ public final class OnnxBertImporter {
   }
 
   public static Imported importBert(OnnxGraph g, String what) {
+    try {
+      return read(g, what);
+    } catch (OnnxFormatException e) {
+      // a single tensor's reader names the tensor but not the file
+      if (e.getMessage().startsWith(what)) throw e;
+      throw new OnnxFormatException(what + ": " + e.getMessage());
+    }
+  }
+
+  private static Imported read(OnnxGraph g, String what) {
     String prefix = g.initializer("bert.embeddings.word_embeddings.weight") != null ? "bert." : "";
     OnnxGraph.Initializer words = require(g, prefix + "embeddings.word_embeddings.weight", what);
     OnnxGraph.Initializer positions = require(g, prefix + "embeddings.position_embeddings.weight", what);
@@ -44,14 +54,18 @@ public final class OnnxBertImporter {
       Matcher m = LAYER.matcher(name);
       if (m.lookingAt()) layers = Math.max(layers, Integer.parseInt(m.group(1)) + 1);
     }
+    if (layers > BertConfig.MAX_LAYERS) {
+      throw new OnnxFormatException(what + ": initializers name layer " + (layers - 1) + "; at most " + BertConfig.MAX_LAYERS
+          + " layers are supported");
+    }
     if (layers == 0) throw new OnnxFormatException(what + ": no encoder.layer.N initializers; not a BERT export?");
-    int hidden = (int) words.dims()[1];
-    int intermediate = (int) require(g, prefix + "encoder.layer.0.intermediate.dense.bias", what).dims()[0];
+    int hidden = shape(words, 2, what)[1];
+    int intermediate = shape(require(g, prefix + "encoder.layer.0.intermediate.dense.bias", what), 1, what)[0];
     int heads = numHeads(g, prefix, what);
     BertConfig.Activation act = activation(g, prefix, what);
     float eps = layerNormEps(g, prefix);
-    BertConfig config = new BertConfig((int) words.dims()[0], hidden, layers, heads, intermediate, act, 0.1f, 0.1f,
-        (int) positions.dims()[0], (int) types.dims()[0], eps, 0);
+    BertConfig config = new BertConfig(shape(words, 2, what)[0], hidden, layers, heads, intermediate, act, 0.1f, 0.1f,
+        shape(positions, 2, what)[0], shape(types, 2, what)[0], eps, 0);
 
     Map<String, Tensor> weights = new LinkedHashMap<>();
     for (var e : BertModel.expectedShapes(config).entrySet()) {
@@ -94,6 +108,21 @@ public final class OnnxBertImporter {
         + "'; the weight of that Linear layer cannot be located");
   }
 
+  /** Element {@code at} of an INT64 constant, as a number of heads (1 to 2^16). */
+  private static int heads(OnnxGraph.Initializer t, int at, String what) {
+    long[] v;
+    try {
+      v = t.toLongs();
+    } catch (OnnxFormatException e) {
+      throw new OnnxFormatException(what + ": " + e.getMessage());
+    }
+    if (v.length <= at || v[at] < 1 || v[at] > 1 << 16) {
+      throw new OnnxFormatException(what + ": the attention heads constant '" + t.name() + "' is " + Arrays.toString(v)
+          + "; element " + at + " must be a number of heads from 1 to 65536");
+    }
+    return (int) v[at];
+  }
+
   /** From the query's Reshape to [batch, seq, heads, headDim]: the heads constant. */
   private static int numHeads(OnnxGraph g, String prefix, String what) {
     String bias = prefix + "encoder.layer.0.attention.self.query.bias";
@@ -103,11 +132,11 @@ public final class OnnxBertImporter {
           if (!r.opType().equals("Reshape") || r.inputs().size() < 2) continue;
           String shapeName = r.inputs().get(1);
           OnnxGraph.Initializer constShape = g.initializer(shapeName);
-          if (constShape != null) return (int) constShape.toLongs()[2];
+          if (constShape != null) return heads(constShape, 2, what);
           OnnxGraph.Node concat = g.producer(shapeName);
           if (concat != null && concat.opType().equals("Concat") && concat.inputs().size() == 4) {
             OnnxGraph.Initializer h = g.initializer(concat.inputs().get(2));
-            if (h != null) return (int) h.toLongs()[0];
+            if (h != null) return heads(h, 0, what);
           }
         }
       }
@@ -133,7 +162,7 @@ public final class OnnxBertImporter {
   private static float layerNormEps(OnnxGraph g, String prefix) {
     for (OnnxGraph.Node n : g.nodes()) {
       if (n.opType().equals("LayerNormalization")) break;
-      if (!n.opType().equals("Sqrt")) continue;
+      if (!n.opType().equals("Sqrt") || n.inputs().isEmpty()) continue;
       OnnxGraph.Node add = g.producer(n.inputs().get(0));
       if (add == null || !add.opType().equals("Add")) continue;
       for (String in : add.inputs()) {
@@ -142,6 +171,20 @@ public final class OnnxBertImporter {
       }
     }
     return 1e-12f;
+  }
+
+  /** The dimensions of a tensor that must have {@code rank} of them, each from 1 to 2^31 - 1. */
+  private static int[] shape(OnnxGraph.Initializer t, int rank, String what) {
+    long[] d = t.dims();
+    boolean ok = d.length == rank;
+    for (int i = 0; ok && i < rank; i++) ok = d[i] >= 1 && d[i] <= Integer.MAX_VALUE;
+    if (!ok) {
+      throw new OnnxFormatException(what + ": initializer '" + t.name() + "' has dimensions " + Arrays.toString(d)
+          + "; expected " + rank + " positive ones");
+    }
+    int[] out = new int[rank];
+    for (int i = 0; i < rank; i++) out[i] = (int) d[i];
+    return out;
   }
 
   private static OnnxGraph.Initializer require(OnnxGraph g, String name, String what) {

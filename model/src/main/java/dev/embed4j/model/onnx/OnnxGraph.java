@@ -27,7 +27,14 @@ public final class OnnxGraph {
   public record Initializer(String name, int dataType, long[] dims, ByteBuffer raw, float[] floatData) {
     public long numel() {
       long n = 1;
-      for (long d : dims) n *= d;
+      for (long d : dims) {
+        // dimensions whose product passes 2^61 cannot describe any file's bytes; wrapping would make them match
+        if (d != 0 && n > (Long.MAX_VALUE >> 2) / d) {
+          throw new OnnxFormatException("initializer '" + name + "' has dimensions " + java.util.Arrays.toString(dims)
+              + " whose product overflows");
+        }
+        n *= d;
+      }
       return n;
     }
 
@@ -148,7 +155,7 @@ public final class OnnxGraph {
       switch (r.field()) {
         case 1 -> {
           if (r.wireType() == ProtobufReader.LENGTH_DELIMITED) {
-            ProtobufReader packed = new ProtobufReader(r.readBytes(), "dims");
+            ProtobufReader packed = r.readMessage("dims");
             while (packed.hasRemaining()) dims.add(packed.readVarint());
           } else {
             dims.add(r.readVarint());

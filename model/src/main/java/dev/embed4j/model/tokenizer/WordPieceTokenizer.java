@@ -248,6 +248,8 @@ public final class WordPieceTokenizer {
       return JSON.readTree(file.toFile());
     } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
       throw new TokenizerFormatException(file + ": not valid JSON: " + e.getOriginalMessage(), e);
+    } catch (java.io.CharConversionException e) { // bytes that no Unicode encoding Jackson detects can decode
+      throw new TokenizerFormatException(file + ": not valid JSON text: " + e.getMessage(), e);
     }
   }
 
@@ -272,6 +274,27 @@ public final class WordPieceTokenizer {
 
   public int vocabSize() {
     return idToToken.length;
+  }
+
+  /** The largest token id this tokenizer can emit: vocabulary, added tokens, padding and the template's specials. */
+  public int maxTokenId() {
+    int m = Math.max(idToToken.length - 1, padId);
+    for (PostProcessorTemplate.Piece p : templatePieces()) if (p.ids() != null) for (int id : p.ids()) m = Math.max(m, id);
+    return m;
+  }
+
+  /** The largest token type id the post-processor's template assigns (0 without one). */
+  public int maxTypeId() {
+    int m = 0;
+    for (PostProcessorTemplate.Piece p : templatePieces()) m = Math.max(m, p.typeId());
+    return m;
+  }
+
+  private List<PostProcessorTemplate.Piece> templatePieces() {
+    if (template == null) return List.of();
+    List<PostProcessorTemplate.Piece> all = new ArrayList<>(template.single());
+    if (template.pair() != null) all.addAll(template.pair());
+    return all;
   }
 
   public int padId() {
