@@ -16,6 +16,7 @@ import dev.embed4j.model.data.Dataset;
 import dev.embed4j.model.tokenizer.WordPieceTokenizer;
 import dev.embed4j.model.train.EncoderTrainable;
 import dev.embed4j.model.train.Trainer;
+import dev.embed4j.model.train.TrainingListener;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -94,8 +95,8 @@ class CudaTrainingTest {
 
   static Trainer.Builder trainer(EncoderTrainable m, Path out, ByteArrayOutputStream log) {
     return Trainer.builder().model(m).task("pairs", pairs(24), EncoderLoss.of(new MultipleNegativesSymmetricRankingLoss()))
-        .batchSize(8).maxSteps(3).learningRate(2e-5f).warmupRatio(0f).maxGradNorm(1f).seed(5).progress(false)
-        .evalEvery(-1).outputDir(out).checkpointEvery(2).log(new PrintStream(log, true));
+        .batchSize(8).maxSteps(3).learningRate(2e-5f).warmupRatio(0f).maxGradNorm(1f).seed(5)
+        .evalEvery(-1).outputDir(out).checkpointEvery(2).listener(TrainingListener.messagesTo(new PrintStream(log, true)::println));
   }
 
   static List<Double> losses(Trainer.Result r) {
