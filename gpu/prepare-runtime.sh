@@ -6,8 +6,8 @@
 #
 # The modules: java.base; jdk.incubator.vector (the CPU kernels); jdk.unsupported (JavaCPP); java.logging and
 # java.management (JavaCPP and JUnit look them up); jdk.zipfs (the JUnit launcher scans jars for test classes
-# through the "jar" file system). Not java.desktop: the trainer then skips its PNG plot and says so (MetricsPlot),
-# and with it the bundle would pass its size limit. EXTRA_MODULES=a,b adds more.
+# through the "jar" file system). Not java.desktop: nothing the GPU tests run draws (the plot is
+# the application's, module app), and with it the bundle would pass its size limit. EXTRA_MODULES=a,b adds more.
 set -euo pipefail
 JDK=${1:?usage: gpu/prepare-runtime.sh JDK DEST [JAR...]}
 DEST=${2:?usage: gpu/prepare-runtime.sh JDK DEST [JAR...]}

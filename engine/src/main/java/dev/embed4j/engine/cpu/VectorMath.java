@@ -17,7 +17,7 @@ import jdk.incubator.vector.VectorSpecies;
  * <p>exp: x = k·ln2 + r with |r| ≤ ln2/2 (Cody–Waite split of ln2 in two floats), e^r by the degree-6
  * minimax polynomial of Cephes' expf, 2^k built from exponent bits as two factors 2^(k/2)·2^(k−k/2) so
  * both stay normal over the whole float range: results are within 2 ulp of the correctly rounded value
- * for normal results, ±inf and NaN propagate, results below FLT_MIN (x < −87.34) flush to 0.
+ * for normal results, ±inf and NaN propagate, results below FLT_MIN (x &lt; −87.34) flush to 0.
  *
  * <p>GELU(x) = ½·x·(1 + erf(x/√2)) uses the Chebyshev fit of erfc that {@link Erf} uses in double
  * (relative error 1.2e-7 over the whole line, so the negative tail keeps its relative accuracy too), which

@@ -10,7 +10,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Adam with decoupled weight decay (Loshchilov & Hutter, 2019), exactly as torch.optim.AdamW: the decay
+ * Adam with decoupled weight decay (Loshchilov &amp; Hutter, 2019), exactly as torch.optim.AdamW: the decay
  * multiplies the parameter by (1 − lr·wd) before the bias-corrected Adam step. Defaults are torch's:
  * β = (0.9, 0.999), eps = 1e-8, weight decay 0.01. The update itself is one backend kernel per parameter.
  */

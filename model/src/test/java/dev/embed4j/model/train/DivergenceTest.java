@@ -33,8 +33,8 @@ class DivergenceTest {
   private Trainer.Builder run(Path out, float lr, long seed) throws Exception {
     return Trainer.builder().model(new EncoderTrainable(TinyModels.encoder(new Pooling(Pooling.Mode.MEAN, false), true, seed)))
         .task("retrieval", TrainerTest.pairs("retrieval", 64, 0), EncoderLoss.of(new MultipleNegativesRankingLoss()))
-        .batchSize(8).learningRate(lr).warmupRatio(0).seed(3).progress(false).outputDir(out).checkpointEvery(1)
-        .evalEvery(-1).log(new PrintStream(log, true, StandardCharsets.UTF_8));
+        .batchSize(8).learningRate(lr).warmupRatio(0).seed(3).outputDir(out).checkpointEvery(1)
+        .evalEvery(-1).listener(TrainingListener.messagesTo(new PrintStream(log, true, StandardCharsets.UTF_8)::println));
   }
 
   private static boolean allFinite(Path safetensors) throws Exception {
@@ -65,8 +65,8 @@ class DivergenceTest {
       return ++calls[0] >= 4 ? loss.add(loss.mul(0f).sqrt()) : loss;
     };
     var t = Trainer.builder().model(new EncoderTrainable(TinyModels.encoder(new Pooling(Pooling.Mode.MEAN, false), true, 2)))
-        .task("retrieval", TrainerTest.pairs("retrieval", 64, 0), exploding).batchSize(8).seed(3).progress(false)
-        .outputDir(out).checkpointEvery(1).evalEvery(-1).log(new PrintStream(log, true, StandardCharsets.UTF_8)).maxSteps(6).build();
+        .task("retrieval", TrainerTest.pairs("retrieval", 64, 0), exploding).batchSize(8).seed(3)
+        .outputDir(out).checkpointEvery(1).evalEvery(-1).listener(TrainingListener.messagesTo(new PrintStream(log, true, StandardCharsets.UTF_8)::println)).maxSteps(6).build();
     var e = assertThrows(Trainer.DivergedException.class, t::fit);
     assertTrue(e.getMessage().contains("step 4") && e.getMessage().contains("checkpoint-3")
         && e.getMessage().contains("gradient norm"), e.getMessage());
@@ -83,8 +83,8 @@ class DivergenceTest {
       return ++calls[0] == 2 ? loss.mul(Float.NaN) : loss;
     };
     Trainer.Result r = Trainer.builder().model(new EncoderTrainable(TinyModels.encoder(new Pooling(Pooling.Mode.MEAN, false), true, 4)))
-        .task("retrieval", TrainerTest.pairs("retrieval", 64, 0), once).batchSize(8).seed(3).progress(false).outputDir(out)
-        .evalEvery(-1).onNonFinite(Trainer.OnNonFinite.SKIP).maxSteps(4).log(new PrintStream(log, true, StandardCharsets.UTF_8))
+        .task("retrieval", TrainerTest.pairs("retrieval", 64, 0), once).batchSize(8).seed(3).outputDir(out)
+        .evalEvery(-1).onNonFinite(Trainer.OnNonFinite.SKIP).maxSteps(4).listener(TrainingListener.messagesTo(new PrintStream(log, true, StandardCharsets.UTF_8)::println))
         .build().fit();
     assertEquals(4, r.steps());
     List<Map<String, Object>> m = MetricsLog.read(out.resolve("metrics.jsonl"));

@@ -3,13 +3,10 @@ package dev.embed4j.model.train;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -17,7 +14,7 @@ class MetricsTest {
   @TempDir Path dir;
 
   @Test
-  void metricsAreAppendedAsJsonLinesAndPlotted() throws Exception {
+  void metricsAreAppendedAsJsonLines() throws Exception {
     Path log = dir.resolve("metrics.jsonl");
     try (MetricsLog m = new MetricsLog(log)) {
       for (int s = 1; s <= 30; s++) {
@@ -33,40 +30,5 @@ class MetricsTest {
     List<Map<String, Object>> back = MetricsLog.read(log);
     assertEquals(30, back.size());
     assertEquals(1.5, ((Number) back.get(1).get("loss/retrieval")).doubleValue(), 1e-12);
-    Path png = dir.resolve("plot.png");
-    MetricsPlot.write(back, png);
-    var img = ImageIO.read(png.toFile());
-    assertEquals(1000, img.getWidth());
-    int coloured = 0;
-    for (int x = 0; x < img.getWidth(); x += 2) {
-      for (int y = 0; y < img.getHeight(); y += 2) {
-        int rgb = img.getRGB(x, y) & 0xffffff;
-        int r = rgb >> 16, g = rgb >> 8 & 255, b = rgb & 255;
-        if (Math.abs(r - g) > 60 || Math.abs(g - b) > 60) coloured++;
-      }
-    }
-    assertTrue(coloured > 200, "the curves should be drawn in colour, found " + coloured + " coloured pixels");
-  }
-
-  @Test
-  void withoutJavaDesktopThePlotIsSkippedAndSaysWhy() throws Exception {
-    Path png = dir.resolve("skipped.png");
-    List<Map<String, Object>> records = List.of(Map.of("step", 1, "loss/pairs", 2.0), Map.of("step", 2, "loss/pairs", 1.5));
-    String why = MetricsPlot.writeIfDrawable(records, png, ModuleLayer.empty());
-    assertTrue(why != null && why.contains("java.desktop"), "the reason names the missing module: " + why);
-    assertTrue(!java.nio.file.Files.exists(png), "nothing is written when the plot is skipped");
-    assertEquals(null, MetricsPlot.writeIfDrawable(records, png), "this JDK has java.desktop and draws");
-    assertTrue(java.nio.file.Files.size(png) > 0, "and then the plot is written");
-  }
-
-  @Test
-  void plainProgressLinesWhenNotATerminal() {
-    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-    ProgressBar bar = new ProgressBar(new PrintStream(bytes, true), 100, false, 25);
-    for (int s = 1; s <= 100; s++) bar.update(s, "loss 0.5");
-    String[] lines = bytes.toString().trim().split("\n");
-    assertEquals(5, lines.length); // step 1, 25, 50, 75, 100
-    assertTrue(lines[4].startsWith("step 100/100") && lines[4].contains("loss 0.5"), lines[4]);
-    assertTrue(!bytes.toString().contains("\r"));
   }
 }

@@ -61,9 +61,8 @@ class TrainingOnADeviceTest {
         .task("graded", graded(16), EncoderLoss.of(new CoSENTLoss()))
         .prompts(Prompts.none().datasetColumn("retrieval", "anchor", "query: "))
         .sampler(dev.embed4j.model.data.MultiDatasetBatchSampler.Mode.ROUND_ROBIN)
-        .batchSize(8).maxSteps(6).learningRate(1e-3f).seed(3).progress(false).outputDir(out).checkpointEvery(3)
-        .evaluation("sts", sts::evaluate).evalAtStart(true).evalEvery(3)
-        .log(new PrintStream(new ByteArrayOutputStream()));
+        .batchSize(8).maxSteps(6).learningRate(1e-3f).seed(3).outputDir(out).checkpointEvery(3)
+        .evaluation("sts", sts::evaluate).evalAtStart(true).evalEvery(3);
   }
 
   /** Every logged number but the wall-clock rate. */

@@ -1,0 +1,89 @@
+package dev.embed4j.app.cli;
+
+import dev.embed4j.app.report.ConsoleTraining;
+import dev.embed4j.engine.Device;
+import dev.embed4j.model.SentenceEncoder;
+import dev.embed4j.model.train.EncoderTrainable;
+import dev.embed4j.model.train.TrainConfig;
+import dev.embed4j.model.train.Trainer;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.Set;
+
+/** {@code embed4j train CONFIG}: multi-task training from a JSON or YAML file. */
+final class TrainCommand {
+  private TrainCommand() {}
+
+  static final String HELP = """
+      usage: embed4j train CONFIG [--resume DIR] [--max-steps N] [--output DIR] [--device D] [--precision P]
+
+      Trains a model as CONFIG (JSON or YAML) describes: the model to start from, datasets (JSONL, CSV or
+      TSV) with their columns, prompts and one loss each, the sampler and the hyper-parameters. Example:
+
+        model: default
+        output: runs/my-model
+        datasets:
+          - name: retrieval
+            path: queries.jsonl
+            loss: MultipleNegativesRankingLoss
+            prompts: {anchor: "query: "}
+          - name: symmetric
+            path: pairs.csv
+            loss: MultipleNegativesSymmetricRankingLoss
+        batch_size: 32
+        max_steps: 1000
+        checkpoint_every: 200
+        device: cpu            # or cuda, cuda:N
+        on_non_finite: stop    # a NaN or infinite loss or gradient: stop (default) or skip the step
+
+      Losses: MultipleNegativesRankingLoss, MultipleNegativesSymmetricRankingLoss, their Cached
+      variants ({type: ..., mini_batch_size: N}), CoSENTLoss, CosineSimilarityLoss.
+
+      options:
+        --resume DIR     continue from a checkpoint (or the newest one under a run folder)
+        --max-steps N    override max_steps
+        --output DIR     override output
+        --device D       override device: cpu (default), cuda or cuda:N. The model, its gradients and
+                         AdamW's moments all live there; checkpoints are written from it and read back
+                         to it. cuda needs the embed4j-native module on the class path, which ./embed4j
+                         adds when it sees --device cuda (or device: cuda in CONFIG)
+        --precision P    override precision, for CUDA: fp32 (default; float32 throughout), tf32 (tensor
+                         cores round matrix inputs to 10-bit mantissas: faster, ~1e-3 relative error) or
+                         bf16 (mixed precision: 8-bit mantissas in the products, float32 accumulation,
+                         float32 weights, activations and gradients)
+        -h, --help       this message; every option also takes --name=VALUE
+      """;
+
+  static int run(String[] args, PrintStream out) throws IOException {
+    Options o = Options.parse(args, Set.of("--resume", "--max-steps", "--output", "--device", "--precision"), Set.of());
+    if (o.help) {
+      out.print(HELP);
+      return 0;
+    }
+    if (o.positional().size() != 1) throw new Main.UsageException("expected one CONFIG file");
+    DeviceOptions d = DeviceOptions.of(o);
+    int maxSteps = o.integer("--max-steps", -1, 1); // a usage error before the config is read
+    TrainConfig c = TrainConfig.read(Path.of(o.positional().get(0)));
+    if (o.has("--max-steps")) c.maxSteps = maxSteps;
+    if (o.has("--output")) c.output = o.path("--output");
+    if (o.has("--device")) c.device = d.device();
+    if (o.has("--precision")) c.precision = d.precision();
+    new DeviceOptions(c.device, c.precision).open(); // a device that cannot be used fails before the model loads
+    SentenceEncoder enc = (c.model.equals("default") ? SentenceEncoder.defaultModel() : SentenceEncoder.load(Path.of(c.model)))
+        .withMaxSeqLength(c.maxSeqLength).withDevice(c.device);
+    if (!c.device.equals(Device.CPU)) {
+      out.println("training on " + c.device + (c.precision == null ? "" : " (" + c.precision + " matrix products)"));
+    }
+    Trainer.Builder b = Trainer.builder().model(new EncoderTrainable(enc)).prompts(c.prompts).sampler(c.sampler)
+        .batchSize(c.batchSize).epochs(c.epochs).maxSteps(c.maxSteps).learningRate(c.learningRate).warmupRatio(c.warmupRatio)
+        .weightDecay(c.weightDecay).maxGradNorm(c.maxGradNorm).seed(c.seed).noDuplicates(c.noDuplicates).onNonFinite(c.onNonFinite)
+        .checkpointEvery(c.checkpointEvery).outputDir(c.output).evalEvery(-1).listener(new ConsoleTraining(out));
+    for (Trainer.Task t : c.tasks) b.task(t.name(), t.dataset(), t.loss());
+    if (o.has("--resume")) b.resumeFrom(o.path("--resume"));
+    Trainer.Result r = b.build().fit();
+    ConsoleTraining.plot(c.output, out);
+    out.println("trained " + r.steps() + " steps; model saved to " + c.output.resolve("final"));
+    return 0;
+  }
+}
