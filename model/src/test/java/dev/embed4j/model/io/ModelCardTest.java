@@ -12,8 +12,6 @@ import dev.embed4j.model.data.Dataset;
 import dev.embed4j.model.data.Prompts;
 import dev.embed4j.model.train.Trainer;
 import dev.embed4j.model.train.TrainingArguments;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -69,7 +67,7 @@ class ModelCardTest {
         .prompts(Prompts.none().datasetColumn("qa", "anchor", "query: "))
         .evaluation("toy", m -> Map.of("toy_score", 0.75))
         .args(TrainingArguments.defaults().withBatchSize(8).withMaxSteps(3).withOutputDir(out).withEvalEvery(0))
-        .progress(false).log(new PrintStream(new ByteArrayOutputStream())).build().fit();
+        .build().fit();
     String card = Files.readString(out.resolve("final").resolve("README.md"));
     assertHas(card, "base_model: org/tiny-base", "- dataset_size:48", "- loss:MultipleNegativesRankingLoss", "- loss:CoSENTLoss",
         "# SentenceTransformer based on org/tiny-base", "finetuned from [org/tiny-base](https://huggingface.co/org/tiny-base)",

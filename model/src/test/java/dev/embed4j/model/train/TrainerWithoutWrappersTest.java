@@ -11,8 +11,6 @@ import dev.embed4j.model.SentenceEncoder;
 import dev.embed4j.model.TinyModels;
 import dev.embed4j.model.bert.Pooling;
 import dev.embed4j.model.data.MultiDatasetBatchSampler;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -35,11 +33,11 @@ class TrainerWithoutWrappersTest {
     SentenceEncoder plain = encoder();
     float[] before = plain.encode("what is a cat number 1");
     Trainer.Result a = Trainer.builder().model(plain).task("retrieval", TrainerTest.pairs("retrieval", 32, 0), new MultipleNegativesRankingLoss())
-        .args(args).progress(false).log(new PrintStream(new ByteArrayOutputStream())).build().fit();
+        .args(args).build().fit();
     SentenceEncoder wrapped = encoder();
     Trainer.Result b = Trainer.builder().model(new EncoderTrainable(wrapped))
         .task("retrieval", TrainerTest.pairs("retrieval", 32, 0), EncoderLoss.of(new MultipleNegativesRankingLoss()))
-        .args(args.withOutputDir(dir.resolve("wrapped"))).progress(false).log(new PrintStream(new ByteArrayOutputStream())).build().fit();
+        .args(args.withOutputDir(dir.resolve("wrapped"))).build().fit();
     assertEquals(4, a.steps());
     assertEquals(b.lastLoss(), a.lastLoss());
     // training updated the encoder's own weights
