@@ -11,9 +11,7 @@ import dev.embed4j.model.data.DatasetReader;
 import dev.embed4j.model.tokenizer.WordPieceTokenizer;
 import dev.embed4j.model.train.EncoderTrainable;
 import dev.embed4j.model.train.Trainer;
-import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
-import java.io.PrintStream;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -94,13 +92,13 @@ public final class Soak {
     int every = Math.max(1, steps / SAMPLES);
     int[] step = {0};
     Trainer t = Trainer.builder().model(model).task("pairs", data, EncoderLoss.of(new MultipleNegativesRankingLoss()))
-        .batchSize(16).maxSteps(steps).learningRate(1e-4f).seed(1).progress(false).evalEvery(every)
+        .batchSize(16).maxSteps(steps).learningRate(1e-4f).seed(1).evalEvery(every)
         .evaluation("memory", e -> {
           step[0] += every;
           mem.sample(Math.min(step[0], steps));
           return Map.of("rss_mb", mem.lastRssMb());
         })
-        .outputDir(dir.resolve("run")).log(new PrintStream(new ByteArrayOutputStream())).build();
+        .outputDir(dir.resolve("run")).build();
     long t0 = System.nanoTime();
     Trainer.Result res = t.fit();
     System.out.printf(Locale.ROOT, "train: %d steps in %.1f s%n", res.steps(), (System.nanoTime() - t0) / 1e9);
