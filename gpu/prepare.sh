@@ -34,8 +34,8 @@ mvn_offline() { "${MVN[@]}" -o "$@" || { echo "(offline build failed; retrying o
 echo "== building engine and native (jars and test classes; no tests run)"
 DEPS="$ROOT/native/target/gpu-deps"
 # copy-dependencies runs for every module of the reactor, so the model's test oracles (ONNX Runtime, 89 MB,
-# and the Hugging Face tokenizers with their dependencies) would land here too; the GPU tests use neither
-TEST_ORACLES=com.microsoft.onnxruntime,ai.djl,ai.djl.huggingface,com.google.code.gson,net.java.dev.jna,commons-io,com.google.errorprone
+# the Hugging Face tokenizers with their dependencies, and the fuzzer Jazzer) would land here too; the GPU tests use none
+TEST_ORACLES=com.microsoft.onnxruntime,ai.djl,ai.djl.huggingface,com.google.code.gson,net.java.dev.jna,commons-io,com.google.errorprone,com.code-intelligence
 rm -rf "$DEPS"
 # package compiles the test classes too (-DskipTests skips only running them); copy-dependencies runs in
 # the same reactor so the engine jar resolves to engine/target without installing anything into ~/.m2.
