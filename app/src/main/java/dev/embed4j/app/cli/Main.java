@@ -1,6 +1,7 @@
 package dev.embed4j.app.cli;
 
 import dev.embed4j.engine.Device;
+import dev.embed4j.model.Prompt;
 import dev.embed4j.model.SentenceEncoder;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -123,10 +124,11 @@ public final class Main {
     }
   }
 
-  /** {@code encode [--model PATH] [--prompt P] [--batch-size N] [--device D] [--precision P] [TEXT...]}. */
+  /** {@code encode [--model PATH|ID] [--prompt P | --prompt-name NAME] [--batch-size N] [--device D] [--precision P] [TEXT...]}. */
   static final class Encode {
     static final String HELP = """
-        usage: embed4j encode [--model PATH] [--prompt P] [--batch-size N] [--device D] [--precision P] [--] [TEXT...]
+        usage: embed4j encode [--model PATH|ID] [--prompt P | --prompt-name NAME] [--batch-size N] [--device D]
+                              [--precision P] [--] [TEXT...]
 
         Embeds each TEXT, or each line of standard input when no TEXT is given, and writes one JSON
         array of floats per text, one per line, in input order. Standard input is read, embedded and
@@ -134,9 +136,13 @@ public final class Main {
         after '--'. Options take their value as '--model PATH' or '--model=PATH'.
 
         options:
-          --model PATH       a sentence-transformers model folder (default: all-MiniLM-L6-v2, imported
-                             on first use into the user cache directory)
+          --model PATH|ID    a sentence-transformers model folder, or a Hugging Face id (ORG/NAME) found in
+                             the local Hugging Face cache ($HF_HOME; nothing is downloaded) (default:
+                             all-MiniLM-L6-v2, imported on first use into the user cache directory)
           --prompt P         text put before every input (e.g. "query: ")
+          --prompt-name NAME one of the model's prompts by name (config_sentence_transformers.json), as
+                             sentence-transformers' prompt_name; with neither option the model's default
+                             prompt (default_prompt_name) is used, as the Java API does
           --batch-size N     texts per forward pass (default 32)
           --device D         cpu (default), cuda or cuda:N; cuda needs the embed4j-native module on the
                              class path, which ./embed4j adds when it sees --device cuda
@@ -149,17 +155,23 @@ public final class Main {
         """;
 
     static int run(String[] args, InputStream stdin, PrintStream out) throws IOException {
-      Options o = Options.parse(args, Set.of("--model", "--prompt", "--batch-size", "--device", "--precision"), Set.of());
+      Options o = Options.parse(args, Set.of("--model", "--prompt", "--prompt-name", "--batch-size", "--device",
+          "--precision"), Set.of());
       if (o.help) {
         out.print(HELP);
         return 0;
       }
       int batch = o.integer("--batch-size", SentenceEncoder.DEFAULT_BATCH_SIZE, 1);
       Device device = DeviceOptions.of(o).open(); // a device that cannot be used fails before the model loads
-      String prompt = o.text("--prompt", null);
+      if (o.has("--prompt") && o.has("--prompt-name")) {
+        throw new UsageException("--prompt and --prompt-name both choose the prompt; give one");
+      }
       String modelName = o.has("--model") ? o.text("--model", null) : "the default model (all-MiniLM-L6-v2)";
-      SentenceEncoder enc = (o.has("--model") ? SentenceEncoder.load(o.path("--model")) : SentenceEncoder.defaultModel())
+      SentenceEncoder enc = (o.has("--model") ? SentenceEncoder.load(o.text("--model", null)) : SentenceEncoder.defaultModel())
           .withBatchSize(batch).withDevice(device);
+      // null: the model's default prompt, as encode(texts) applies it
+      String prompt = o.has("--prompt-name") ? enc.promptText(Prompt.named(o.text("--prompt-name", null)))
+          : o.text("--prompt", null);
       StringBuilder sb = new StringBuilder();
       int[] done = {0};
       List<String> texts = o.positional();
