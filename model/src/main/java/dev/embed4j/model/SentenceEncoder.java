@@ -6,6 +6,7 @@ import dev.embed4j.engine.Generator;
 import dev.embed4j.engine.Grad;
 import dev.embed4j.engine.Tensor;
 import dev.embed4j.engine.cpu.Parallel;
+import dev.embed4j.losses.SimilarityFunction;
 import dev.embed4j.model.bert.BertModel;
 import dev.embed4j.model.bert.Pooling;
 import dev.embed4j.model.io.HuggingFaceCache;

@@ -1,7 +1,7 @@
 package dev.embed4j.model.onnx;
 
+import dev.embed4j.losses.SimilarityFunction;
 import dev.embed4j.model.SentenceEncoder;
-import dev.embed4j.model.SimilarityFunction;
 import dev.embed4j.model.bert.Pooling;
 import dev.embed4j.model.tokenizer.WordPieceTokenizer;
 import java.io.IOException;

@@ -1,7 +1,7 @@
 package dev.embed4j.model.fuzz;
 
+import dev.embed4j.losses.SimilarityFunction;
 import dev.embed4j.model.SentenceEncoder;
-import dev.embed4j.model.SimilarityFunction;
 import dev.embed4j.model.bert.BertConfig;
 import dev.embed4j.model.bert.BertModel;
 import dev.embed4j.model.bert.Pooling;
