@@ -10,8 +10,6 @@ import dev.embed4j.losses.SimilarityFunction;
 import dev.embed4j.model.bert.BertModel;
 import dev.embed4j.model.bert.Pooling;
 import dev.embed4j.model.io.HuggingFaceCache;
-import dev.embed4j.model.io.ModelFolder;
-import dev.embed4j.model.onnx.DefaultModel;
 import dev.embed4j.model.tokenizer.BatchEncoding;
 import dev.embed4j.model.tokenizer.Encoding;
 import dev.embed4j.model.tokenizer.WordPieceTokenizer;
