@@ -2,8 +2,8 @@ package dev.embed4j.bench;
 
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtSession;
+import dev.embed4j.model.DefaultModel;
 import dev.embed4j.model.SentenceEncoder;
-import dev.embed4j.model.onnx.DefaultModel;
 import dev.embed4j.model.tokenizer.Encoding;
 import dev.embed4j.model.tokenizer.WordPieceTokenizer;
 import dev.langchain4j.data.embedding.Embedding;

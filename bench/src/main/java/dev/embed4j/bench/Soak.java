@@ -2,8 +2,8 @@ package dev.embed4j.bench;
 
 import dev.embed4j.losses.EncoderLoss;
 import dev.embed4j.losses.MultipleNegativesRankingLoss;
+import dev.embed4j.losses.SimilarityFunction;
 import dev.embed4j.model.SentenceEncoder;
-import dev.embed4j.model.SimilarityFunction;
 import dev.embed4j.model.bert.BertConfig;
 import dev.embed4j.model.bert.BertModel;
 import dev.embed4j.model.bert.Pooling;
