@@ -13,7 +13,11 @@ import java.util.stream.IntStream;
  * memory is the embeddings, one Q × C tile and k entries a query, never a queries × corpus matrix.
  *
  * <p>Cost: 2·n_q·n_c·d flops in GEMM, n_q·n_c comparisons against the heap's minimum (a heap update,
- * log k, only for a score that beats it). Defaults Q = 1024, C = 4096: a 16 MiB tile.
+ * log k, only for a score that beats it). Defaults Q = 1024, C = 4096: a 16 MiB tile. Measured through
+ * {@link HardNegativeMiner} (HardNegativeMinerScaleTest) on the 2-core development machine: 100,000 ×
+ * 100,000 random unit vectors of 384 dimensions (k = 68) in 94 s, about 82 GFLOP/s; peak resident memory
+ * 1.56 GiB under the tests' -Xmx2g, of which about 0.5 GB is live (queries and corpus 154 MB each, the
+ * corpus blocks 154 MB, the heaps 54 MB), the rest the collector's room for the tiles it frees.
  *
  * <p>The scores are float32 GEMM sums, which may order two near-equal scores differently from an exact
  * sum; callers that need exact ranks ask for a few more than they keep and rescore those exactly
