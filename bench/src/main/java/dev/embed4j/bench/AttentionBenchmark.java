@@ -77,7 +77,7 @@ public class AttentionBenchmark {
   }
 
   @Benchmark
-  public float[] peer_scalar() {
+  public float[] twin_scalar() {
     AttentionReference.forward(q, k, v, null, out, lse, batch, heads, seq, seq, dim, scale);
     if (backward) AttentionReference.backward(q, k, v, null, gOut, gq, gk, gv, batch, heads, seq, seq, dim, scale);
     return backward ? gq : out;

@@ -36,8 +36,9 @@ import org.openjdk.jmh.runner.options.VerboseMode;
  * NAME matches a benchmark class's simple name, case-insensitively, with or without its
  * {@code Benchmark} suffix ({@code gemm} → GemmBenchmark). With no NAME it lists them. Results go to
  * JSON ({@code bench/results/NAME-TIMESTAMP.json} unless {@code --json} says where) and, last, a table:
- * one row per class and parameter set with each method's score, and for every {@code peer_X} method the
- * ratio that reads "above 1 means embed4j is faster". {@code --quick} makes a smoke run (1 short warm-up
+ * one row per class and parameter set with each method's score, and for every {@code peer_X} method (a
+ * peer: OpenBLAS, ONNX Runtime, langchain4j, Hugging Face tokenizers) and then every {@code twin_X} method
+ * (the project's own slow twin) the ratio that reads "above 1 means embed4j is faster" ({@link ResultTable}). {@code --quick} makes a smoke run (1 short warm-up
  * and 2 short measurements); any other argument goes to JMH ({@code -p shape=384x384x384}, {@code -f 0}).
  *
  * <p>OpenBLAS reads OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE when it loads, and an environment that sets

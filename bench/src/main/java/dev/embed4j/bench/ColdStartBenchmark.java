@@ -1,25 +1,20 @@
 package dev.embed4j.bench;
 
-import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
-import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
+import dev.embed4j.model.DefaultModel;
 import dev.embed4j.model.SentenceEncoder;
-import dev.embed4j.model.onnx.DefaultModel;
-import dev.embed4j.model.tokenizer.BatchEncoding;
 import dev.embed4j.model.tokenizer.Encoding;
 import dev.embed4j.model.tokenizer.WordPieceTokenizer;
 import dev.langchain4j.data.embedding.Embedding;
 import dev.langchain4j.data.segment.TextSegment;
 import dev.langchain4j.model.embedding.onnx.allminilml6v2.AllMiniLmL6V2EmbeddingModel;
 import java.io.InputStream;
-import java.nio.LongBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -93,7 +88,7 @@ public class ColdStartBenchmark {
         int to = Math.min(order.length, from + 32);
         List<Encoding> rows = new ArrayList<>(to - from);
         for (int i = from; i < to; i++) rows.add(enc[order[i]]);
-        float[][] e = onnx(env, session, tok.pad(rows));
+        float[][] e = OnnxRuntimePeer.embed(env, session, tok.pad(rows));
         for (int i = from; i < to; i++) out[order[i]] = e[i - from];
       }
       return out;
@@ -105,43 +100,5 @@ public class ColdStartBenchmark {
     List<TextSegment> segments = new ArrayList<>(texts.size());
     for (String t : texts) segments.add(TextSegment.from(t));
     return new AllMiniLmL6V2EmbeddingModel().embedAll(segments).content();
-  }
-
-  /** Mean pooling over the mask and L2 normalisation of ONNX Runtime's last hidden state. */
-  static float[][] onnx(OrtEnvironment env, OrtSession session, BatchEncoding b) throws OrtException {
-    int n = b.batch() * b.seqLen();
-    long[] ids = new long[n], mask = new long[n], types = new long[n];
-    for (int i = 0; i < n; i++) {
-      ids[i] = b.ids()[i];
-      mask[i] = b.attentionMask()[i];
-      types[i] = b.typeIds()[i];
-    }
-    long[] shape = {b.batch(), b.seqLen()};
-    try (OnnxTensor a = OnnxTensor.createTensor(env, LongBuffer.wrap(ids), shape);
-        OnnxTensor m = OnnxTensor.createTensor(env, LongBuffer.wrap(mask), shape);
-        OnnxTensor t = OnnxTensor.createTensor(env, LongBuffer.wrap(types), shape);
-        OrtSession.Result r = session.run(Map.of("input_ids", a, "attention_mask", m, "token_type_ids", t))) {
-      float[] hidden = ((OnnxTensor) r.get(0)).getFloatBuffer().array();
-      int dim = hidden.length / n;
-      float[][] out = new float[b.batch()][dim];
-      for (int row = 0; row < b.batch(); row++) {
-        float count = 0;
-        float[] o = out[row];
-        for (int s = 0; s < b.seqLen(); s++) {
-          if (b.attentionMask()[row * b.seqLen() + s] == 0) continue;
-          count++;
-          int base = (row * b.seqLen() + s) * dim;
-          for (int d = 0; d < dim; d++) o[d] += hidden[base + d];
-        }
-        double norm = 0;
-        for (int d = 0; d < dim; d++) {
-          o[d] /= count;
-          norm += o[d] * o[d];
-        }
-        float inv = (float) (1 / Math.max(Math.sqrt(norm), 1e-12));
-        for (int d = 0; d < dim; d++) o[d] *= inv;
-      }
-      return out;
-    }
   }
 }

@@ -28,7 +28,8 @@ import org.openjdk.jmh.annotations.Warmup;
  *   <li>{@code embed4j}: the losses module's MultipleNegativesRankingLoss / ...SymmetricRankingLoss on
  *       the fused pairwise log-sum-exp kernel (never holds the B×B matrix); forked with a 512 MB heap,
  *       which B = 16384 must fit.
- *   <li>{@code peer_materialised}: the plain implementation a user would write with the engine's ops:
+ *   <li>{@code twin_materialised}: the project's own reference twin, the plain implementation a user would
+ *       write with the engine's ops:
  *       S = scale·normalize(Q)·normalize(P)ᵀ through the engine's matmul (the active GEMM), then
  *       cross-entropy over the rows (and, for MNSRL, over the columns); forked with an 8 GB heap,
  *       since at B = 16384 S alone is 1 GiB and its log-softmax and gradients as much again each.
@@ -104,7 +105,7 @@ public class ContrastiveLossBenchmark {
   @Benchmark
   @Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED",
       "-Xmx8g"})
-  public Tensor peer_materialised() {
+  public Tensor twin_materialised() {
     queries.zeroGrad();
     positives.zeroGrad();
     Tensor s = queries.l2Normalize().matmul(positives.l2Normalize().t()).mul(SCALE);

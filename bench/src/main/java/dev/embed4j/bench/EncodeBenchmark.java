@@ -1,6 +1,5 @@
 package dev.embed4j.bench;
 
-import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
@@ -11,11 +10,9 @@ import dev.embed4j.model.tokenizer.BatchEncoding;
 import dev.embed4j.model.tokenizer.Encoding;
 import dev.embed4j.model.tokenizer.WordPieceTokenizer;
 import java.io.InputStream;
-import java.nio.LongBuffer;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -143,43 +140,6 @@ public class EncodeBenchmark {
 
   @Benchmark
   public void peer_onnxruntime(Blackhole bh) throws OrtException {
-    for (BatchEncoding b : batches) bh.consume(onnx(b));
-  }
-
-  private float[][] onnx(BatchEncoding b) throws OrtException {
-    int n = b.batch() * b.seqLen();
-    long[] ids = new long[n], mask = new long[n], types = new long[n];
-    for (int i = 0; i < n; i++) {
-      ids[i] = b.ids()[i];
-      mask[i] = b.attentionMask()[i];
-      types[i] = b.typeIds()[i];
-    }
-    long[] shape = {b.batch(), b.seqLen()};
-    try (OnnxTensor a = OnnxTensor.createTensor(env, LongBuffer.wrap(ids), shape);
-        OnnxTensor m = OnnxTensor.createTensor(env, LongBuffer.wrap(mask), shape);
-        OnnxTensor t = OnnxTensor.createTensor(env, LongBuffer.wrap(types), shape);
-        OrtSession.Result r = session.run(Map.of("input_ids", a, "attention_mask", m, "token_type_ids", t))) {
-      float[] hidden = ((OnnxTensor) r.get(0)).getFloatBuffer().array();
-      int dim = hidden.length / n;
-      float[][] out = new float[b.batch()][dim];
-      for (int row = 0; row < b.batch(); row++) {
-        float count = 0;
-        float[] o = out[row];
-        for (int s = 0; s < b.seqLen(); s++) {
-          if (b.attentionMask()[row * b.seqLen() + s] == 0) continue;
-          count++;
-          int base = (row * b.seqLen() + s) * dim;
-          for (int d = 0; d < dim; d++) o[d] += hidden[base + d];
-        }
-        double norm = 0;
-        for (int d = 0; d < dim; d++) {
-          o[d] /= count;
-          norm += o[d] * o[d];
-        }
-        float inv = (float) (1 / Math.max(Math.sqrt(norm), 1e-12));
-        for (int d = 0; d < dim; d++) o[d] *= inv;
-      }
-      return out;
-    }
+    for (BatchEncoding b : batches) bh.consume(OnnxRuntimePeer.embed(env, session, b));
   }
 }

@@ -20,7 +20,7 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * Exact (erf) GELU over a BERT feed-forward activation of 4096 tokens × 1536, forward and backward
  * ({@code pass}). {@code embed4j} is the Vector API kernel (erfc polynomial and vector exp) on the shared
- * pool, {@code peer_scalar} the scalar twin (double erf) on one thread.
+ * pool, {@code twin_scalar} the scalar twin (double erf) on one thread.
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
@@ -61,7 +61,7 @@ public class GeluBenchmark {
   }
 
   @Benchmark
-  public float[] peer_scalar() {
+  public float[] twin_scalar() {
     if (pass.equals("forward")) {
       ElementwiseReference.unary(UnaryOp.GELU, 0f, x, 0, y, 0, n);
       return y;

@@ -19,7 +19,7 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * LayerNorm over rows × cols activations (BERT-base width 384 and its FFN width 1536, 4096 tokens):
  * forward only, and forward then backward ({@code pass}). {@code embed4j} is the Vector API kernel on the
- * shared thread pool, {@code peer_scalar} its scalar twin in double on one thread.
+ * shared thread pool, {@code twin_scalar} its scalar twin in double on one thread.
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
@@ -71,7 +71,7 @@ public class LayerNormBenchmark {
   }
 
   @Benchmark
-  public float[] peer_scalar() {
+  public float[] twin_scalar() {
     LayerNormReference.forward(x, gamma, beta, y, mean, rstd, rows, cols, 1e-12f);
     if (pass.equals("forward+backward")) {
       LayerNormReference.backward(x, gamma, mean, rstd, gy, gx, gGamma, gBeta, rows, cols);

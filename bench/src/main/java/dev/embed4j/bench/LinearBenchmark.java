@@ -22,7 +22,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * in training), on one data-parallel part of a 128-token step (2048 rows): {@code intermediate} is BERT's
  * GELU(x·Wᵀ + b), 384 → 1536 ({@code Functional.linearGelu}, keeping GELU'); {@code output} is
  * dropout(x·Wᵀ + b) + residual, 1536 → 384, dropout 0.1 ({@code Functional.linearDropoutAdd}). {@code embed4j} is
- * the fused op (bias, activation, dropout and residual in the GEMM's epilogue); {@code peer_unfused} is matmul, add,
+ * the fused op (bias, activation, dropout and residual in the GEMM's epilogue); {@code twin_unfused} is matmul, add,
  * GELU or dropout and add, each its own pass. Same bits either way (LinearTest). Every call allocates its outputs
  * (12.6 MB a tensor for the intermediate layer), as training does, so a fixed 4 GB heap keeps the collector's work
  * alike on both sides.
@@ -67,7 +67,7 @@ public class LinearBenchmark {
   }
 
   @Benchmark
-  public Tensor peer_unfused() {
+  public Tensor twin_unfused() {
     Tensor z = x.matmul(w.t()).add(b);
     return layer.equals("intermediate") ? z.gelu() : Functional.dropout(z, 0.1f, new Generator(7)).add(residual);
   }

@@ -17,7 +17,7 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * The cost of handing work to the pool: one {@code Parallel.forRange} over two threads whose chunks do
  * {@code work} trivial additions each (0: the bare round trip). {@code embed4j} waits as shipped (spinning
- * up to 50 µs before parking); {@code peer_parkAtOnce} is the same code with {@code -Dembed4j.spinMicros=0},
+ * up to 50 µs before parking); {@code twin_parkAtOnce} is the same code with {@code -Dembed4j.spinMicros=0},
  * which parks at once and is woken through the kernel, as the pool did before it spun.
  */
 @BenchmarkMode(Mode.AverageTime)
@@ -54,7 +54,7 @@ public class ParallelBenchmark {
 
   @Benchmark
   @Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "-Dembed4j.spinMicros=0"})
-  public long peer_parkAtOnce() {
+  public long twin_parkAtOnce() {
     return handOff();
   }
 }

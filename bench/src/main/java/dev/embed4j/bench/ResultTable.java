@@ -15,16 +15,28 @@ import org.openjdk.jmh.results.RunResult;
 
 /**
  * The summary BenchMain prints last: one row per benchmark class and parameter set, each method's score,
- * and for each {@code peer_X} the ratio peer/embed4j of times (embed4j/peer of throughputs), so that
- * above 1 always means embed4j is faster. Rows of a benchmark with a {@code shape} parameter "MxKxN" (the
- * GEMM) also get GFLOP/s, 2·M·K·N / time, for every method.
+ * and the ratios of times other/embed4j (embed4j/other of throughputs), so that above 1 always means embed4j
+ * is faster. Benchmark methods say what they are compared with by their names:
+ * <ul>
+ *   <li>{@code peer_X}: a peer, what a user would otherwise pick (OpenBLAS, ONNX Runtime, langchain4j, the
+ *       Hugging Face tokenizers library); its ratio is in the column {@code X/embed4j};</li>
+ *   <li>{@code twin_X}: the project's own slow twin of the same computation (the scalar kernel, the unfused
+ *       ops, the materialised loss, the same code without spinning): the fast path's gain over its
+ *       reference, not a standing among peers; its ratio is in a column {@code twin X/embed4j}, after the
+ *       peers';</li>
+ *   <li>anything else ({@code kernelAlone}, {@code bound_X}): a score without a ratio.</li>
+ * </ul>
+ * Rows of a benchmark with a {@code shape} parameter "MxKxN" (the GEMM) also get GFLOP/s, 2·M·K·N / time, for
+ * every method.
  */
 final class ResultTable {
   private static final Pattern GEMM_SHAPE = Pattern.compile("(\\d+)x(\\d+)x(\\d+)");
 
   private ResultTable() {}
 
-  private record Score(double value, double error, String unit) {}
+  static final String PEER = "peer_", TWIN = "twin_";
+
+  record Score(double value, double error, String unit) {}
 
   static void print(Collection<RunResult> results, Map<String, String> extras, PrintStream out) {
     // row key → (method → score), rows in first-seen order, methods embed4j first then peers
@@ -48,13 +60,40 @@ final class ResultTable {
       }
       if (!methods.contains(method)) methods.add(method);
     }
+    List<List<String>> table = table(rows, rowShape, methods);
+    int[] width = new int[table.get(0).size()];
+    for (List<String> r : table) for (int i = 0; i < r.size(); i++) width[i] = Math.max(width[i], r.get(i).length());
+    out.println("ratios: peer time / embed4j time (above 1: embed4j is faster); a 'twin' column is the project's own slow"
+        + " twin, not a peer");
+    for (int t = 0; t < table.size(); t++) {
+      List<String> r = table.get(t);
+      StringBuilder line = new StringBuilder();
+      for (int i = 0; i < r.size(); i++) {
+        String cell = r.get(i);
+        line.append(i == 0 ? String.format("%-" + width[i] + "s", cell) : String.format("  %" + width[i] + "s", cell));
+      }
+      out.println(line.toString().stripTrailing());
+      if (t == 0) out.println("-".repeat(line.length()));
+    }
+    extras.forEach((k, v) -> out.println(k + ": " + v));
+    printFirstIterations(results, out);
+  }
+
+  /**
+   * The table's cells, header first: the benchmark, each method's score (embed4j first), the peers' ratios,
+   * then the twins' ratios, and GFLOP/s where a row has a GEMM shape.
+   */
+  static List<List<String>> table(Map<String, Map<String, Score>> rows, Map<String, String> rowShape,
+      List<String> methodsSeen) {
+    List<String> methods = new ArrayList<>(methodsSeen);
     methods.sort((x, y) -> x.equals("embed4j") ? -1 : y.equals("embed4j") ? 1 : x.compareTo(y));
-    List<String> peers = methods.stream().filter(m -> m.startsWith("peer_")).toList();
+    List<String> compared = new ArrayList<>(methods.stream().filter(m -> m.startsWith(PEER)).toList());
+    compared.addAll(methods.stream().filter(m -> m.startsWith(TWIN)).toList());
     boolean anyFlops = !rowShape.isEmpty();
 
     List<String> header = new ArrayList<>(List.of("benchmark"));
     for (String m : methods) header.add(m);
-    for (String peer : peers) header.add(peer.substring(5) + "/embed4j");
+    for (String other : compared) header.add((other.startsWith(TWIN) ? "twin " : "") + label(other) + "/embed4j");
     if (anyFlops) for (String m : methods) header.add("GFLOP/s " + label(m));
     List<List<String>> table = new ArrayList<>();
     table.add(header);
@@ -68,8 +107,8 @@ final class ResultTable {
             : String.format(Locale.ROOT, "%.4g ± %.2g %s", s.value, s.error, s.unit));
       }
       Score ours = scores.get("embed4j");
-      for (String peer : peers) {
-        Score s = scores.get(peer);
+      for (String other : compared) {
+        Score s = scores.get(other);
         if (ours == null || s == null) {
           cells.add("-");
         } else {
@@ -89,22 +128,7 @@ final class ResultTable {
       }
       table.add(cells);
     }
-
-    int[] width = new int[header.size()];
-    for (List<String> r : table) for (int i = 0; i < r.size(); i++) width[i] = Math.max(width[i], r.get(i).length());
-    out.println("ratios: peer time / embed4j time (above 1: embed4j is faster)");
-    for (int t = 0; t < table.size(); t++) {
-      List<String> r = table.get(t);
-      StringBuilder line = new StringBuilder();
-      for (int i = 0; i < r.size(); i++) {
-        String cell = r.get(i);
-        line.append(i == 0 ? String.format("%-" + width[i] + "s", cell) : String.format("  %" + width[i] + "s", cell));
-      }
-      out.println(line.toString().stripTrailing());
-      if (t == 0) out.println("-".repeat(line.length()));
-    }
-    extras.forEach((k, v) -> out.println(k + ": " + v));
-    printFirstIterations(results, out);
+    return table;
   }
 
   /**
@@ -149,7 +173,8 @@ final class ResultTable {
   }
 
   private static String label(String method) {
-    return method.startsWith("peer_") ? method.substring(5) : method;
+    return method.startsWith(PEER) ? method.substring(PEER.length())
+        : method.startsWith(TWIN) ? method.substring(TWIN.length()) : method;
   }
 
   private static double flops(String shape) {

@@ -2,8 +2,8 @@ package dev.embed4j.bench;
 
 import dev.embed4j.losses.EncoderLoss;
 import dev.embed4j.losses.MultipleNegativesRankingLoss;
+import dev.embed4j.losses.SimilarityFunction;
 import dev.embed4j.model.SentenceEncoder;
-import dev.embed4j.model.SimilarityFunction;
 import dev.embed4j.model.bert.BertConfig;
 import dev.embed4j.model.bert.BertModel;
 import dev.embed4j.model.bert.Pooling;
@@ -35,7 +35,10 @@ import java.util.concurrent.Future;
  * for N rounds each get bit for bit what one thread gets.
  *
  * <p>Usage: {@code Soak train [STEPS] | encode [TEXTS] | threads [ROUNDS]}; the exit status is 1 when the
- * verdict is not flat or a thread's result differs.
+ * verdict is not flat or a thread's result differs. Run it with a fixed heap ({@code -Xms1g -Xmx1g}): with a heap
+ * the collector may grow, one encode run's RSS stepped by 20 % at 937,000 texts while the heap after GC stayed at
+ * 15 MB (the committed heap went from 364 to 592 MB); with {@code -Xms1g -Xmx1g -XX:+UseParallelGC} the 1,000,000
+ * texts ran in 22.7 s with RSS flat at 446–465 MB (+0.1 % from the second quarter to the last).
  */
 public final class Soak {
   private static final String[] WORDS = {"cat", "dog", "house", "river", "tree", "car", "bread", "music", "stone", "cloud",

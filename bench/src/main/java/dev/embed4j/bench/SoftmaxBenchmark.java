@@ -19,7 +19,7 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * Row-wise softmax forward: 4096 rows of 128 (attention scores of a short sequence) and 1536 × 1536 (a
  * contrastive batch's similarity matrix). {@code embed4j} is the Vector API kernel on the shared pool,
- * {@code peer_scalar} the scalar twin (double, {@code Math.exp}) on one thread.
+ * {@code twin_scalar} the scalar twin (double, {@code Math.exp}) on one thread.
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
@@ -52,7 +52,7 @@ public class SoftmaxBenchmark {
   }
 
   @Benchmark
-  public float[] peer_scalar() {
+  public float[] twin_scalar() {
     SoftmaxReference.softmax(x, y, rows, cols, false);
     return y;
   }

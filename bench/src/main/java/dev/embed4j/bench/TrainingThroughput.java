@@ -26,7 +26,7 @@ import java.util.Random;
  * <p>Usage: {@code TrainingThroughput TOKENS THREADS [STEPS] [alternate | alternate-reuse]}; prints pairs per second. With
  * {@code alternate}, steps alternate between batches in parts of 16 rows, one per thread
  * ({@code SentenceEncoder.forward}'s default) and one pass with every kernel split across the threads
- * ({@code -Dembed4j.parts=false}), and it prints the rate of each: within one process the machine's drift
+ * ({@code SentenceEncoder.encodeInParts(false)}), and it prints the rate of each: within one process the machine's drift
  * between runs cancels out. With {@code alternate-reuse} the steps alternate between reusing the packed
  * weights in the GEMMs and packing them on every call ({@code CpuBackend.reusePackings}).
  */
@@ -61,7 +61,7 @@ public final class TrainingThroughput {
       if (s == warmup) start = System.nanoTime();
       int mode = alternate ? s % 2 : 0; // 0: in parts (or reusing packings), 1: one pass (or packing every call)
       if (reuse) CpuBackend.reusePackings(mode == 0);
-      else System.setProperty("embed4j.parts", mode == 0 ? "true" : "false");
+      else SentenceEncoder.encodeInParts(mode == 0);
       List<List<PromptedText>> columns = List.of(texts(r, pairs, tokens), texts(r, pairs, tokens));
       long t = System.nanoTime();
       opt.zeroGrad();
@@ -74,7 +74,7 @@ public final class TrainingThroughput {
         counted[mode]++;
       }
     }
-    System.clearProperty("embed4j.parts");
+    SentenceEncoder.encodeInParts(true);
     CpuBackend.reusePackings(true);
     if (reuse) {
       System.out.printf(Locale.ROOT, "embed4j tokens=%d threads=%d, alternating steps: reusing packed weights %.2f pairs/s, "

@@ -23,6 +23,7 @@ public class CoSENTLoss implements EmbeddingLoss {
     if (!(scale > 0) || !Float.isFinite(scale)) {
       throw new IllegalArgumentException(name() + ": scale must be a positive number, got " + scale);
     }
+    InputChecks.dotProductSimilarity(name(), similarity);
     this.scale = scale;
     this.similarity = similarity;
   }

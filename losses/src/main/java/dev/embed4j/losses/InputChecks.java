@@ -105,4 +105,12 @@ final class InputChecks {
     }
     return batch;
   }
+
+  /** A similarity the loss's A·Bᵀ products can compute: cosine or dot. */
+  static void dotProductSimilarity(String loss, SimilarityFunction similarity) {
+    if (similarity == null) throw new IllegalArgumentException(loss + ": the similarity is null; use DOT or COSINE");
+    if (!similarity.isDotProduct()) {
+      throw new IllegalArgumentException(loss + ": similarity " + similarity + " is not supported; use DOT or COSINE");
+    }
+  }
 }

@@ -25,7 +25,7 @@ public class MarginMSELoss implements EmbeddingLoss {
   }
 
   public MarginMSELoss(SimilarityFunction similarity) {
-    if (similarity == null) throw new IllegalArgumentException(name() + ": the similarity is null; use DOT or COSINE");
+    InputChecks.dotProductSimilarity(name(), similarity);
     this.similarity = similarity;
   }
 

@@ -60,6 +60,7 @@ public class MultipleNegativesRankingLoss implements EmbeddingLoss {
     if (!(scale > 0) || !Float.isFinite(scale)) {
       throw new IllegalArgumentException(name() + ": scale must be a positive number, got " + scale);
     }
+    InputChecks.dotProductSimilarity(name(), similarity);
     if (directions == null || directions.isEmpty()) {
       throw new IllegalArgumentException(name() + ": at least one direction is needed");
     }

@@ -40,6 +40,15 @@ class BadInputTest {
         "CoSENTLoss", "labels");
   }
 
+  /** The losses' A·Bᵀ products take the similarities that are a dot product of prepared rows only. */
+  @Test
+  void aSimilarityThatIsNotADotProduct() {
+    fails(() -> new MultipleNegativesRankingLoss(20f, SimilarityFunction.EUCLIDEAN), "MultipleNegativesRankingLoss",
+        "EUCLIDEAN", "COSINE");
+    fails(() -> new CoSENTLoss(20f, SimilarityFunction.MANHATTAN), "CoSENTLoss", "MANHATTAN");
+    fails(() -> new MarginMSELoss(null), "MarginMSELoss", "null");
+  }
+
   @Test
   void nanEmbeddings() {
     Tensor bad = Tensor.of(new float[] {1, 2, 3, 4, Float.NaN, 6}, 2, 3);

@@ -6,11 +6,10 @@ import dev.embed4j.engine.Generator;
 import dev.embed4j.engine.Grad;
 import dev.embed4j.engine.Tensor;
 import dev.embed4j.engine.cpu.Parallel;
+import dev.embed4j.losses.SimilarityFunction;
 import dev.embed4j.model.bert.BertModel;
 import dev.embed4j.model.bert.Pooling;
 import dev.embed4j.model.io.HuggingFaceCache;
-import dev.embed4j.model.io.ModelFolder;
-import dev.embed4j.model.onnx.DefaultModel;
 import dev.embed4j.model.tokenizer.BatchEncoding;
 import dev.embed4j.model.tokenizer.Encoding;
 import dev.embed4j.model.tokenizer.WordPieceTokenizer;
@@ -196,22 +195,29 @@ public final class SentenceEncoder {
    */
   public static final int ROWS_PER_PASS = 16;
 
+  /** Whether batches go in parts (the default); see {@link #encodeInParts}. */
+  private static volatile boolean inParts = true;
+
   /**
-   * Whether batches go in parts (the default); {@code -Dembed4j.parts=false} keeps one pass with split
-   * kernels, read at each call, so that a benchmark can alternate the two within one process.
+   * Turns the parts of {@link #ROWS_PER_PASS} rows on (the default) or off (one pass with every kernel split
+   * across the threads) and returns the previous setting: for A/B measurements in one process (the
+   * benchmarks' {@code TrainingThroughput alternate}). Read at each call; embeddings may differ in the last
+   * bit between the two.
    */
-  private static boolean inParts() {
-    return !"false".equals(System.getProperty("embed4j.parts"));
+  public static boolean encodeInParts(boolean on) {
+    boolean previous = inParts;
+    inParts = on;
+    return previous;
   }
 
   /**
    * The parts of {@link #ROWS_PER_PASS} rows to run one per thread, each padded to its own longest row, or
    * null for one pass: a batch of at most that many rows, fewer parts than threads, a device other than
-   * the CPU, or {@code -Dembed4j.parts=false}.
+   * the CPU, or parts turned off ({@link #encodeInParts}).
    */
   private List<BatchEncoding> parts(BatchEncoding batch) {
     int n = batch.batch(), count = (n + ROWS_PER_PASS - 1) / ROWS_PER_PASS;
-    if (n <= ROWS_PER_PASS || count < Parallel.threads() || !model.device().equals(Device.CPU) || !inParts()) return null;
+    if (n <= ROWS_PER_PASS || count < Parallel.threads() || !model.device().equals(Device.CPU) || !inParts) return null;
     List<BatchEncoding> parts = new ArrayList<>(count);
     for (int p = 0; p < count; p++) parts.add(batch.rows(p * ROWS_PER_PASS, Math.min(n, (p + 1) * ROWS_PER_PASS)));
     return parts;

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.embed4j.losses.SimilarityFunction;
 import dev.embed4j.model.bert.BertConfig;
 import dev.embed4j.model.bert.BertModel;
 import dev.embed4j.model.bert.Pooling;

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.embed4j.losses.SimilarityFunction;
 import dev.embed4j.model.bert.Pooling;
 import java.util.List;
 import org.junit.jupiter.api.Test;

@@ -1,5 +1,6 @@
 package dev.embed4j.model;
 
+import dev.embed4j.losses.SimilarityFunction;
 import dev.embed4j.model.bert.BertConfig;
 import dev.embed4j.model.bert.BertModel;
 import dev.embed4j.model.bert.Pooling;

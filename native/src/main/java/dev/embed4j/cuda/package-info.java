@@ -7,7 +7,11 @@
  *   <li>{@link dev.embed4j.cuda.CudaBackendProvider}: the {@code ServiceLoader} entry; reports unavailable,
  *       never fails, without the libraries, a driver or a device.</li>
  *   <li>{@link dev.embed4j.cuda.CudaBackend}: one stream, synchronized methods, every status checked
- *       ({@code CudaStatus}, {@link dev.embed4j.cuda.CudaException}).</li>
+ *       ({@code CudaStatus}, {@link dev.embed4j.cuda.CudaException}); it dispatches to one class per op
+ *       family, as the CPU side ({@code MemoryKernels}, {@code ElementwiseKernels}, {@code ReductionKernels},
+ *       {@code SoftmaxKernels}, {@code LayerNormKernels}, {@code IndexKernels}, {@code AttentionKernels},
+ *       {@code OptimizerKernels}, {@code PairwiseLogSumExpKernels}), over the device state they share
+ *       ({@code CudaContext}: stream, allocator, compiled kernels, argument buffer, the checked launch).</li>
  *   <li>{@code CachingAllocator} / {@code CudaStorage}: device memory by size class, reused without
  *       synchronisation because all work is stream-ordered; {@link dev.embed4j.cuda.DeviceMemoryStats}.</li>
  *   <li>{@code CublasGemm}: row-major GEMM as column-major cuBLAS calls (the mapping is in its Javadoc and

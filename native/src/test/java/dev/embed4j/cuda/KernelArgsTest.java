@@ -111,20 +111,36 @@ class KernelArgsTest {
   private static final Pattern NAME = Pattern.compile("\"(e4j_\\w+)\"");
 
   /**
-   * The call sites: each {@code args.begin()...} chain in CudaBackend (and each {@code chunk(...)...} chain,
-   * which starts with the writers of {@code chunk}) writes, in order, what the kernel it launches declares;
-   * and every kernel in the sources is launched somewhere.
+   * The call sites: each {@code args.begin()...} chain in the backend's sources (CudaBackend and its kernel
+   * families, every {@code .java} file of the package; and each {@code chunk(...)...} chain, which starts
+   * with the writers of {@code chunk} in the same file) writes, in order, what the kernel it launches
+   * declares; and every kernel in the sources is launched somewhere.
    */
   @Test
   void everyLaunchInTheBackendWritesTheArgumentsItsKernelDeclares() throws IOException {
-    Path file = Path.of("src/main/java/dev/embed4j/cuda/CudaBackend.java");
-    if (!Files.isRegularFile(file)) file = Path.of("native").resolve(file);
-    assumeTrue(Files.isRegularFile(file), "not run from a source checkout (CudaBackend.java not found)");
-    String src = Files.readString(file);
+    Path dir = Path.of("src/main/java/dev/embed4j/cuda");
+    if (!Files.isDirectory(dir)) dir = Path.of("native").resolve(dir);
+    assumeTrue(Files.isRegularFile(dir.resolve("CudaBackend.java")), "not run from a source checkout (CudaBackend.java not found)");
+    List<Path> files;
+    try (var list = Files.list(dir)) {
+      files = list.filter(f -> f.getFileName().toString().endsWith(".java")).sorted().toList();
+    }
     Map<String, List<Kind>> kernels = signatures();
-    List<Kind> chunkPrefix = null;
     List<String> problems = new ArrayList<>();
     java.util.Set<String> launched = new java.util.TreeSet<>();
+    for (Path file : files) checkLaunches(file, kernels, launched, problems);
+    java.util.Set<String> never = new java.util.TreeSet<>(kernels.keySet());
+    never.removeAll(launched);
+    if (!never.isEmpty()) problems.add("kernels no argument chain was matched to: " + never);
+    assertTrue(problems.isEmpty(), String.join("\n", problems));
+  }
+
+  /** The argument chains of one source file, each against the kernel it launches. */
+  private static void checkLaunches(Path file, Map<String, List<Kind>> kernels, java.util.Set<String> launched,
+      List<String> problems) throws IOException {
+    String src = Files.readString(file);
+    String fileName = file.getFileName().toString();
+    List<Kind> chunkPrefix = null;
     Matcher chain = Pattern.compile("(args\\.begin\\(\\)|\\bchunk\\([^;]*?\\))\\s*\\.[^;]*;")
         .matcher(src);
     int previousEnd = 0;
@@ -158,20 +174,16 @@ class KernelArgsTest {
       int line = (int) src.substring(0, span[0]).chars().filter(c -> c == '\n').count() + 1;
       previousEnd = span[1];
       if (name == null) {
-        problems.add("CudaBackend.java:" + line + ": no kernel name found for " + text);
+        problems.add(fileName + ":" + line + ": no kernel name found for " + text);
         continue;
       }
       launched.add(name);
       List<Kind> declared = kernels.get(name);
-      if (declared == null) problems.add("CudaBackend.java:" + line + ": launches " + name + ", which no .cu file declares");
+      if (declared == null) problems.add(fileName + ":" + line + ": launches " + name + ", which no .cu file declares");
       else if (!declared.equals(written)) {
-        problems.add("CudaBackend.java:" + line + ": " + name + " declares " + declared + ", the launch writes " + written);
+        problems.add(fileName + ":" + line + ": " + name + " declares " + declared + ", the launch writes " + written);
       }
     }
-    java.util.Set<String> never = new java.util.TreeSet<>(kernels.keySet());
-    never.removeAll(launched);
-    if (!never.isEmpty()) problems.add("kernels no argument chain was matched to: " + never);
-    assertTrue(problems.isEmpty(), String.join("\n", problems));
   }
 
   private static void check(KernelArgs args, String kernel, List<Kind> kinds) {

@@ -23,7 +23,7 @@ final class EvalCommand {
   private EvalCommand() {}
 
   static final String HELP = """
-      usage: embed4j eval --data FILE [--model PATH] [--query-prompt P] [--device D] [--precision P]
+      usage: embed4j eval --data FILE [--model PATH|ID] [--query-prompt P] [--device D] [--precision P]
 
       Evaluates a model on FILE (JSONL, CSV or TSV):
         - with a score/label column (sentence1, sentence2, score): Spearman and Pearson correlation
@@ -32,7 +32,7 @@ final class EvalCommand {
           positive, among all positives: MRR@10, NDCG@10, Recall@1/5/10, MAP@100.
 
       options:
-        --model PATH       model folder (default: all-MiniLM-L6-v2)
+        --model PATH|ID    model folder, or a Hugging Face id in the local cache (default: all-MiniLM-L6-v2)
         --query-prompt P   prompt for retrieval queries (e.g. "query: ")
         --device D         cpu (default), cuda or cuda:N; cuda needs the embed4j-native module on the
                            class path, which ./embed4j adds when it sees --device cuda
@@ -49,7 +49,7 @@ final class EvalCommand {
     if (!o.has("--data")) throw new Main.UsageException("--data FILE is required");
     Device device = DeviceOptions.of(o).open();
     Dataset d = DatasetReader.read(o.path("--data"), null);
-    SentenceEncoder enc = (o.has("--model") ? SentenceEncoder.load(o.path("--model")) : SentenceEncoder.defaultModel())
+    SentenceEncoder enc = (o.has("--model") ? SentenceEncoder.load(o.text("--model", null)) : SentenceEncoder.defaultModel())
         .withDevice(device);
     var model = new EncoderTrainable(enc).textEmbedder();
     if (d.textColumns().size() < 2) throw new IllegalArgumentException(o.path("--data") + ": needs two text columns, has " + d.textColumns());

@@ -97,7 +97,7 @@ final class TrainCommand {
     if (o.has("--device")) c.device = d.device();
     if (o.has("--precision")) c.precision = d.precision();
     new DeviceOptions(c.device, c.precision).open(); // a device that cannot be used fails before the model loads
-    SentenceEncoder enc = (c.model.equals("default") ? SentenceEncoder.defaultModel() : SentenceEncoder.load(Path.of(c.model)))
+    SentenceEncoder enc = (c.model.equals("default") ? SentenceEncoder.defaultModel() : SentenceEncoder.load(c.model))
         .withMaxSeqLength(c.maxSeqLength).withDevice(c.device);
     EncoderTrainable model = new EncoderTrainable(enc);
     c.bind(model); // GIST guides load, token budgets count with the model's tokenizer

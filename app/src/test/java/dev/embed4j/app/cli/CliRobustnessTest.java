@@ -70,7 +70,7 @@ class CliRobustnessTest {
   void failuresSayWhatWasWrongWithoutJavaClassNamesAndExitOne() throws Exception {
     CliRun missing = run("", "encode", "--model", dir.resolve("nowhere").toString(), "x");
     assertEquals(1, missing.status());
-    assertTrue(missing.err().contains("nowhere") && missing.err().contains("no such file"), missing.err());
+    assertTrue(missing.err().contains("nowhere") && missing.err().contains("no such folder"), missing.err());
     assertFalse(CLASS_NAME.matcher(missing.err()).find(), missing.err());
 
     Files.delete(m.resolve("tokenizer.json"));

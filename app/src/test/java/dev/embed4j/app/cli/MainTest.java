@@ -46,6 +46,41 @@ class MainTest {
     assertTrue(cudaErr.toString(StandardCharsets.UTF_8).contains("embed4j-native"), cudaErr.toString(StandardCharsets.UTF_8));
   }
 
+  /**
+   * Prompts on the command line as in the Java API: --prompt-name picks one of the model's prompts by name, and with
+   * neither option the model's default prompt applies (before, the CLI left it out while encode(texts) applied it).
+   */
+  @Test
+  void encodeAppliesPromptsByNameAndTheModelsDefault() throws Exception {
+    SentenceEncoder base = TinyModels.encoder(Pooling.mean(), true, 13);
+    SentenceEncoder enc = new SentenceEncoder(base.tokenizer(), base.model(), base.pooling(), true, 128,
+        java.util.Map.of("query", "query: ", "doc", "passage: "), "query", base.similarityFunction());
+    Path m = dir.resolve("prompted");
+    enc.save(m);
+    SentenceEncoder loaded = SentenceEncoder.load(m);
+    float[] byName = loaded.encode(List.of("a cat"), dev.embed4j.model.Prompt.named("doc"))[0];
+    float[] byDefault = loaded.encode(List.of("a cat"))[0];
+    float[] none = loaded.encode(List.of("a cat"), "")[0];
+    assertTrue(!java.util.Arrays.equals(byDefault, none), "the default prompt must change the embedding");
+    CliRun named = CliRun.of("encode", "--model", m.toString(), "--prompt-name", "doc", "a cat");
+    assertEquals(0, named.status(), named.err());
+    assertVector(byName, named.out());
+    CliRun dflt = CliRun.of("encode", "--model=" + m, "a cat");
+    assertEquals(0, dflt.status(), dflt.err());
+    assertVector(byDefault, dflt.out());
+    CliRun both = CliRun.of("encode", "--model", m.toString(), "--prompt", "x", "--prompt-name", "doc", "a cat");
+    assertEquals(2, both.status());
+    CliRun unknown = CliRun.of("encode", "--model", m.toString(), "--prompt-name", "nope", "a cat");
+    assertEquals(1, unknown.status());
+    assertTrue(unknown.err().contains("nope") && unknown.err().contains("query"), unknown.err());
+  }
+
+  private static void assertVector(float[] want, String line) throws Exception {
+    JsonNode arr = new ObjectMapper().readTree(line.strip());
+    assertEquals(want.length, arr.size());
+    for (int d = 0; d < want.length; d++) assertEquals(want[d], (float) arr.get(d).asDouble(), 0f, "dimension " + d);
+  }
+
   @Test
   void helpAndUsageErrors() {
     ByteArrayOutputStream out = new ByteArrayOutputStream(), err = new ByteArrayOutputStream();

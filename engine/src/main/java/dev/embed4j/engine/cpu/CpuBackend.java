@@ -184,11 +184,12 @@ public final class CpuBackend implements Backend {
 
   /** Below this many elements of B a packing is cheap enough to redo (the fused QKV bias is 1,152). */
   static final long REUSE_MIN_ELEMENTS = 1L << 14;
-  private static volatile boolean reuse = Boolean.parseBoolean(System.getProperty("embed4j.gemm.reusePacking", "true"));
+  private static volatile boolean reuse = true;
 
   /**
-   * Turns the reuse of packed GEMM operands on or off ({@code -Dembed4j.gemm.reusePacking}, default on) and
-   * returns the previous setting: for A/B measurements in one process. Results are the same bits either way.
+   * Turns the reuse of packed GEMM operands on or off (default on) and returns the previous setting: for A/B
+   * measurements in one process (the benchmarks' {@code TrainingThroughput alternate-reuse}). Results are the
+   * same bits either way.
    */
   public static boolean reusePackings(boolean on) {
     boolean previous = reuse;

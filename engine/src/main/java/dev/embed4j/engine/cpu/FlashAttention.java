@@ -23,18 +23,16 @@ import jdk.incubator.vector.VectorSpecies;
  * (as Kᵀ, Vᵀ, K or V) into panels of two vectors' width, so every product below is a row-major "broadcast a
  * scalar of A, FMA a vector row of B" micro-kernel of 4 rows × 2 vectors (8 accumulators, which with the
  * two B vectors and a broadcast fits AVX2's 16 registers) whose inner loop has no bounds checks left
- * ({@link #panelGemm}). With the panels, forward and backward took 0.88 and 0.92 of the time they took with
- * row-major B operands (16×12×128×32 with dropout, one thread, same results to the bit). Then, per block of
+ * ({@link #panelGemm}). Then, per block of
  * query rows, the whole block × keys score tile is computed at once: the block's row max and sum are exact (no
  * online rescaling needed), and the tile is at most {@code BLOCK_ROWS · seqK} floats (32 KiB at seqK = 256)
  * in the forward, {@link #BACKWARD_TILE} floats in the backward. Forward per block: S = Q·Kᵀ,
  * S = S·scale + bias (0 or −∞ per key), P = exp(S − max), O = P·V / Σ P, lse = max + log Σ P. Backward per
  * block recomputes P = exp(S − lse) from the saved lse, then dP = dO·Vᵀ, D = rowsum(dO ∘ O),
  * dS = P ∘ (dP − D)·scale, dQ = dS·K, dK (+)= dSᵀ·Q, dV (+)= Pᵀ·dO. dK and dV reduce over the block's query
- * rows, so the backward's blocks are as tall as the tile allows (all 128 rows at seqK = 128) and dSᵀ, Pᵀ, Q
- * and dO are packed for the GEMM's own micro-kernel ({@link PackedGemm#packedProduct}): reading the
- * transposed tile in place with variable strides had kept six bounds checks a step, and 32-row blocks meant
- * four read-modify-writes of dK and dV per pair.
+ * rows, so the backward's blocks are as tall as the tile allows (all 128 rows at seqK = 128: one
+ * read-modify-write of dK and dV per pair) and dSᵀ, Pᵀ, Q and dO are packed for the GEMM's own micro-kernel
+ * ({@link PackedGemm#packedProduct}), which has no bounds checks in its loop.
  * Keys after the last unmasked one (right padding, the usual case) are skipped outright: they contribute
  * nothing and their gk, gv are zero.
  *
@@ -60,8 +58,8 @@ import jdk.incubator.vector.VectorSpecies;
  * of 40 runs means anything; the quiet figures come from {@code AttentionBenchmark}): BERT-mini
  * 32×12×128×32 forward 22.5 ms (36 GFLOP/s), backward 47 ms (43 GFLOP/s); 8×12×256×64 forward 41 ms
  * (39 GFLOP/s), backward 134 ms (30 GFLOP/s). The double-precision reference took about 3.7 s for the
- * BERT-mini forward (JMH, noisy), some 80 times slower. Blocks of 16 and 32 rows timed the same within
- * the noise.
+ * BERT-mini forward (JMH, noisy), some 80 times slower. What the panels and the tall backward blocks gained
+ * over the earlier layouts is in bench/RESULTS.md ("Kernel history moved from the Javadoc").
  */
 public final class FlashAttention {
   /** Query rows per block: 32 keeps the score tile in L1/L2 for the usual seqK of 128 to 512. */

@@ -25,8 +25,8 @@ import jdk.incubator.vector.VectorSpecies;
  *       over rows then costs three products in all, as the materialised loss does, instead of four.
  * </ul>
  * A thread owns its rows of gA; each thread but the first adds into its own copy of gB (within a quarter of
- * the heap, which caps the thread count), summed at the end. An earlier version had its own tile
- * micro-kernels and accumulated gA and gB tile by tile; it ran at a half to a sixth of the GEMM's rate.
+ * the heap, which caps the thread count), summed at the end. The products go through the GEMM rather than
+ * tile micro-kernels of their own (see bench/RESULTS.md, "Kernel history moved from the Javadoc").
  *
  * <p>Cost: forward n·m·d FMAs and 1–2 exp per element; backward 3·n·m·d FMAs (recompute + two products)
  * and 1–2 exp per element. Extra memory: a block of scores per thread, the gB copies and the column

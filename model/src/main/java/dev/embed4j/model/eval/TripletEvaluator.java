@@ -1,5 +1,6 @@
 package dev.embed4j.model.eval;
 
+import dev.embed4j.losses.SimilarityFunction;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -12,39 +13,10 @@ import java.util.Map;
  * distances (as ST's), so for them the test reads d(a, n) − d(a, p) &gt; margin. Defaults as ST: cosine
  * only, margin 0 (strictly closer). With one function its accuracy is the primary metric; with several
  * {@code <name>_max_accuracy}, their maximum, is added and primary. Anchors get {@code anchorPrompt},
- * positives and negatives {@code documentPrompt} ("" or null for none).
+ * positives and negatives {@code documentPrompt} ("" or null for none). The metric names use the
+ * {@link SimilarityFunction}'s sentence-transformers name.
  */
 public final class TripletEvaluator implements Evaluator {
-  /** How the anchor is compared with the positive and the negative; the lower-case name is ST's. */
-  public enum SimilarityFunction {
-    COSINE, DOT, EUCLIDEAN, MANHATTAN;
-
-    double of(float[] a, float[] b) {
-      return switch (this) {
-        case COSINE -> Similarity.cosine(a, b);
-        case DOT -> {
-          double s = 0;
-          for (int i = 0; i < a.length; i++) s += (double) a[i] * b[i];
-          yield s;
-        }
-        case EUCLIDEAN -> {
-          double s = 0;
-          for (int i = 0; i < a.length; i++) s += ((double) a[i] - b[i]) * ((double) a[i] - b[i]);
-          yield -Math.sqrt(s);
-        }
-        case MANHATTAN -> {
-          double s = 0;
-          for (int i = 0; i < a.length; i++) s += Math.abs((double) a[i] - b[i]);
-          yield -s;
-        }
-      };
-    }
-
-    String key() {
-      return name().toLowerCase(java.util.Locale.ROOT);
-    }
-  }
-
   private final String name;
   private final List<String> anchors, positives, negatives;
   private final List<SimilarityFunction> similarities;
@@ -79,7 +51,7 @@ public final class TripletEvaluator implements Evaluator {
 
   @Override
   public String primaryMetric() {
-    return similarities.size() == 1 ? name + "_" + similarities.get(0).key() + "_accuracy" : name + "_max_accuracy";
+    return similarities.size() == 1 ? name + "_" + similarities.get(0).stName + "_accuracy" : name + "_max_accuracy";
   }
 
   @Override
@@ -95,9 +67,9 @@ public final class TripletEvaluator implements Evaluator {
     List<Double> all = new ArrayList<>();
     for (SimilarityFunction f : similarities) {
       int correct = 0;
-      for (int i = 0; i < a.length; i++) if (f.of(a[i], p[i]) - f.of(a[i], n[i]) > margin) correct++;
+      for (int i = 0; i < a.length; i++) if (f.applyAsDouble(a[i], p[i]) - f.applyAsDouble(a[i], n[i]) > margin) correct++;
       double accuracy = (double) correct / a.length;
-      out.put(name + "_" + f.key() + "_accuracy", accuracy);
+      out.put(name + "_" + f.stName + "_accuracy", accuracy);
       all.add(accuracy);
     }
     if (similarities.size() > 1) out.put(name + "_max_accuracy", all.stream().mapToDouble(Double::doubleValue).max().orElseThrow());

@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.embed4j.model.eval.TripletEvaluator.SimilarityFunction;
+import dev.embed4j.losses.SimilarityFunction;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;

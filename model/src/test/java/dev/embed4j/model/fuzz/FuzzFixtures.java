@@ -1,11 +1,11 @@
 package dev.embed4j.model.fuzz;
 
+import dev.embed4j.losses.SimilarityFunction;
+import dev.embed4j.model.ModelFolder;
 import dev.embed4j.model.SentenceEncoder;
-import dev.embed4j.model.SimilarityFunction;
 import dev.embed4j.model.bert.BertConfig;
 import dev.embed4j.model.bert.BertModel;
 import dev.embed4j.model.bert.Pooling;
-import dev.embed4j.model.io.ModelFolder;
 import dev.embed4j.model.tokenizer.WordPieceTokenizer;
 import java.io.IOException;
 import java.io.UncheckedIOException;

@@ -11,13 +11,11 @@ import jdk.incubator.vector.VectorSpecies;
  * <p>Why 4×2 vectors and not the 6×2 of BLIS: C2 hoists all broadcasts of a step ahead of the FMAs, so
  * with 12 accumulators the 16 AVX2 registers run out and it spills (and even boxed an accumulator per
  * step); 8 accumulators still cover the FMA latency (4 cycles × 2 pipes on Zen 3). Measured alone with
- * panels in L1 (kc = 256, thread CPU time): 4×2 reached 90–94 GFLOP/s on one Zen 3 core, 6×2 about 40,
- * 8×1 and 2×4 about 78, 4×3 and 5×2 about 38–53 (spills); unrolling k by 2 or 4 did not help.
+ * panels in L1 (kc = 256, thread CPU time): 4×2 reaches 90–94 GFLOP/s on one Zen 3 core. The other tiles
+ * and unrollings tried are in bench/RESULTS.md ("Kernel history moved from the Javadoc").
  *
  * <p>A is packed k-major ({@code ai + p·MR + r}) whatever its transpose, so one register addresses the
- * four broadcasts of a step: 19 instructions per 8 FMAs. A variant that read four separate rows of A
- * (a plain row copy) compiled to 24 and ran at 35–45 GFLOP/s against 65–80 for this one, side by side on
- * one core; unrolling k by two ran at 35–50 (more live registers). The kernel scales by alpha when it
+ * four broadcasts of a step: 19 instructions per 8 FMAs. The kernel scales by alpha when it
  * writes C: mode {@link #OVERWRITE} (beta = 0, C is never read, so NaN in C does not leak), {@link #ADD}
  * (beta = 1, or every k block after the first) or {@link #SCALE}.
  */

@@ -17,61 +17,40 @@ import dev.embed4j.engine.cpu.Parallel;
  * NR-wide B panel, one {@link GemmMicroKernel} call that keeps a tile of C in vector registers for the whole kc loop:
  * 4 rows × 2 vectors in 8 accumulators where the machine has 16 vector registers (AVX2), 8 rows × 2 vectors in 16
  * where the preferred vector is 512 bits (AVX-512 has 32 registers), {@link #DEFAULT_TILE_ROWS}. Both tiles read the
- * same packing and give the same bits. On this project's AVX-512 machine (AMD EPYC family 25 model 17, a Zen 4
- * core, whose 512-bit FMAs issue as two 256-bit halves) both run at the core's FMA peak, about 115 GFLOP/s a core
- * alone and in whole prepacked GEMMs of the encoder's shapes (bench/RESULTS.md): the 8-row tile does not pay there; it
- * halves the B panel traffic per FMA, which a core that issues two full 512-bit FMAs a cycle needs, and was kept as
- * the 512-bit default for those (not measured on one).
+ * same packing and give the same bits; the 8-row tile halves the B panel traffic per FMA, which a core that issues
+ * two full 512-bit FMAs a cycle needs.
  * Packing turns all four transpose combinations into the same two layouts and pads edges with zeros, so
  * any m, n, k (1, 7, 257...) runs the same kernel; edge tiles store through a small per-thread buffer.
  * The first k block writes C with beta (beta = 0 never reads C), later blocks add.
  *
  * <p>Blocking, for a Zen 3 core (32 KiB L1d, 512 KiB L2, 32 MiB shared L3): KC = {@value #DEFAULT_KC}
- * covers the encoder's k = 384 in one pass, so C is read and written once; 256 measured 3–10% slower
- * (one more pass over C), 512 the same. The MR×kc A panel (6 KiB) stays in L1 while the kernel runs
- * along all the B panels of the block, which stream from L2 or L3 (kc×NR×4 = 24 KiB each, 16 bytes a
- * cycle at the kernel's pace), and C is written 4 rows at a time from left to right, a pattern the
- * hardware prefetchers follow. The opposite order (each B panel kept in L1 while all the A panels of the
- * row block went past, C written one 16-float strip of 128 rows at a time) needed the driver to load
- * every row's ends of the next strip ahead of the kernel, Java having no prefetch. Against it, on the
- * eleven GEMM shapes of a 128-token training step (2048 rows, one thread, both versions alternating in one
- * process, run with each version loaded first since that harness favours the first by up to 1.25× on
- * some shapes; geometric means of the two): forward and input-gradient shapes 0.89–0.96 of the time (one
- * 1.05), weight gradients 0.98–1.12, all eleven 0.97. MC = {@value #DEFAULT_MC} rows of packed A
- * (128×384×4 = 192 KiB) per pass. NC =
- * {@value #DEFAULT_NC} packs B once for n ≤ 4096 (kc×nc×4 ≤ 6 MiB, in L3); 256 (B in L2, A packed once
- * per block of columns) and 768 were tried and showed nothing beyond the harness's noise. Per kernel
- * call: 2·4·16·kc flops against 2 vector loads + 4 broadcasts (80 bytes from L1) per 8 FMAs, and 4 rows
- * of C (2×256 bytes) once per kc steps.
+ * covers the encoder's k = 384 in one pass, so C is read and written once. The MR×kc A panel (6 KiB) stays in
+ * L1 while the kernel runs along all the B panels of the block, which stream from L2 or L3 (kc×NR×4 = 24 KiB
+ * each, 16 bytes a cycle at the kernel's pace), and C is written 4 rows at a time from left to right, a pattern
+ * the hardware prefetchers follow (Java has no prefetch). MC = {@value #DEFAULT_MC} rows of packed A
+ * (128×384×4 = 192 KiB) per pass. NC = {@value #DEFAULT_NC} packs B once for n ≤ 4096 (kc×nc×4 ≤ 6 MiB, in L3).
+ * Per kernel call: 2·4·16·kc flops against 2 vector loads + 4 broadcasts (80 bytes from L1) per 8 FMAs, and 4 rows
+ * of C (2×256 bytes) once per kc steps. {@code -Dembed4j.gemm.kc/mc/nc} override the blocking. The sizes and loop
+ * orders tried against these are in bench/RESULTS.md ("Kernel history moved from the Javadoc").
  *
  * <p>Threads ({@link Parallel}): above {@value #PARALLEL_MIN_FMAS} multiply-adds, the longer of m and n
  * is split into one contiguous slice per thread, whole MR (or NR) panels each, and every thread runs
  * the serial algorithm on its slice with its own packing buffers (a {@link ThreadLocal}, grown once,
  * so the loops never allocate). For an m split the threads first pack all of op(B) together, panel by
- * panel, into the calling thread's buffer, then each reads it: with a thread packing all of B for itself
- * (k·n copies at about 0.7 ns each, against m·n·k/threads multiply-adds) packing went from 5 % to over
- * 10 % of the encoder's time on short texts (m ≈ 400) with two threads. Small problems stay on the
- * calling thread; with these blocking sizes
- * they need no separate path (64³ and 128×32×128 run as fast as OpenBLAS).
- *
- * <p>Measured on this 2-core Zen 3 VM while other builds ran (thread CPU time, best of many calls,
- * interleaved with OpenBLAS 0.3.31 "Zen" on the same data), before A was packed k-major: one thread,
- * GFLOP/s embed4j / OpenBLAS: 2048³ 80–85 / 90–94; 4096×1536×384 79–81 / 86–88; 4096×384×1536 82–85 /
- * 87–89; 4096×384×384 83–85 / 79–81, with Aᵀ 77–80 / 80, with Aᵀ and Bᵀ 75–78 / 74–82; 384³ 85–88 / 81;
- * 64³ 48 / 43; 128×32×128 47 / 45. The machine's own speed moves by up to 2× over seconds: the same
- * 4×16 kernel written in C with intrinsics (gcc -O2) ran at 66–88 GFLOP/s from one second to the next,
- * and the Java kernel alone within the same minutes at 65–80. Inside a whole GEMM, alternating call by
- * call with the kernel alone on the same FLOPs, one thread keeps 0.82–0.86 of the kernel's rate at
- * 1024×384×1536 and 0.75 at 400×384×384 (the encoder on short texts): the rest is packing (about 7 %
- * there), the C tile update between calls and refills of the A panel from L2.
- * {@code -Dembed4j.gemm.kc/mc/nc} override the blocking.
+ * panel, into the calling thread's buffer, then each reads it, rather than each packing all of B for itself
+ * (k·n copies against m·n·k/threads multiply-adds: over 10 % of the encoder's time on short texts with two
+ * threads). Small problems stay on the calling thread; with these blocking sizes they need no separate path
+ * (64³ and 128×32×128 run as fast as OpenBLAS).
  *
  * <p>An optional {@link GemmEpilogue} runs on each MR-row strip of a column block as soon as the last k block has
  * written it, on the thread that computed it, while the strip is in L1: a layer's bias, activation, dropout and
- * residual add ({@code CpuBackend.linear}) then cost no pass over C from memory. Blocking variants tried on
- * 2026-11-27 (stop 13) against these sizes, in one JVM with the same code, 12 shapes of a 128-token step, two
- * threads each running its own 4096-row GEMM: B kept in L2 by column chunks of 64–256, kc × mc from 192 × 128 to
- * 1024 × 48, a B panel kept in L1 across 2 or 4 A panels; geometric means 0.986–1.047, nothing beyond the noise.
+ * residual add ({@code CpuBackend.linear}) then cost no pass over C from memory.
+ *
+ * <p>Measured: on this project's AVX-512 machine (AMD EPYC family 25 model 17, a Zen 4 core, whose 512-bit FMAs
+ * issue as two 256-bit halves) both tiles run at the core's FMA peak, about 115 GFLOP/s a core, alone and in whole
+ * prepacked GEMMs of the encoder's shapes (bench/RESULTS.md). Inside a whole GEMM on the 2-core Zen 3 machine one
+ * thread keeps 0.82–0.86 of the micro-kernel's rate at 1024×384×1536 and 0.75 at 400×384×384 (the encoder on short
+ * texts): the rest is packing (about 7 % there), the C tile update between calls and refills of the A panel from L2.
  */
 public final class PackedGemm implements GemmKernel {
   static final int DEFAULT_KC = 384, DEFAULT_MC = 128, DEFAULT_NC = 4096;

@@ -1,8 +1,9 @@
-package dev.embed4j.model.onnx;
+package dev.embed4j.model;
 
-import dev.embed4j.model.SentenceEncoder;
-import dev.embed4j.model.SimilarityFunction;
+import dev.embed4j.losses.SimilarityFunction;
 import dev.embed4j.model.bert.Pooling;
+import dev.embed4j.model.onnx.OnnxBertImporter;
+import dev.embed4j.model.onnx.OnnxGraph;
 import dev.embed4j.model.tokenizer.WordPieceTokenizer;
 import java.io.IOException;
 import java.io.InputStream;

@@ -1,7 +1,5 @@
-package dev.embed4j.model.io;
+package dev.embed4j.model;
 
-import dev.embed4j.model.ModelCardData;
-import dev.embed4j.model.SentenceEncoder;
 import dev.embed4j.model.bert.Pooling;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;

@@ -1,4 +1,4 @@
-package dev.embed4j.model.io;
+package dev.embed4j.model;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -6,12 +6,13 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.embed4j.engine.Tensor;
-import dev.embed4j.model.SentenceEncoder;
-import dev.embed4j.model.SimilarityFunction;
+import dev.embed4j.losses.SimilarityFunction;
 import dev.embed4j.model.bert.BertConfig;
 import dev.embed4j.model.bert.BertModel;
 import dev.embed4j.model.bert.ModelConfigException;
 import dev.embed4j.model.bert.Pooling;
+import dev.embed4j.model.io.SafeTensors;
+import dev.embed4j.model.io.SafeTensorsException;
 import dev.embed4j.model.tokenizer.WordPieceTokenizer;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

@@ -1,4 +1,4 @@
-package dev.embed4j.model.io;
+package dev.embed4j.model;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -8,10 +8,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.embed4j.engine.Tensor;
-import dev.embed4j.model.SentenceEncoder;
-import dev.embed4j.model.TinyModels;
 import dev.embed4j.model.bert.ModelConfigException;
 import dev.embed4j.model.bert.Pooling;
+import dev.embed4j.model.io.SafeTensors;
+import dev.embed4j.model.io.SafeTensorsException;
 import dev.embed4j.model.tokenizer.TokenizerFormatException;
 import java.io.IOException;
 import java.nio.file.Files;

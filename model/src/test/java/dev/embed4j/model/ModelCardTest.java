@@ -1,12 +1,10 @@
-package dev.embed4j.model.io;
+package dev.embed4j.model;
 
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.embed4j.losses.CoSENTLoss;
 import dev.embed4j.losses.MultipleNegativesRankingLoss;
-import dev.embed4j.model.SentenceEncoder;
-import dev.embed4j.model.TinyModels;
 import dev.embed4j.model.bert.Pooling;
 import dev.embed4j.model.data.Dataset;
 import dev.embed4j.model.data.Prompts;
