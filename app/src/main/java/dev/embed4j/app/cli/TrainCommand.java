@@ -60,7 +60,7 @@ final class TrainCommand {
         CosineSimilarityLoss                             (sentence1, sentence2, score in [-1, 1])
         TripletLoss               distance_metric (euclidean, cosine, manhattan), triplet_margin (default 5)
         MarginMSELoss             similarity (default dot)  (query, positive, negative, score = teacher margin)
-        GISTEmbedLoss             guide (a model folder, or default; required), temperature (0.01),
+        GISTEmbedLoss             guide (a model folder, Hugging Face id or default; required), temperature (0.01),
                                   margin_strategy (absolute, relative), margin (0), contrast_anchors, contrast_positives
         CachedGISTEmbedLoss       the same, and mini_batch_size, mini_batch_num_tokens
       Every loss but GISTEmbedLoss also takes matryoshka_dims [768, 512, ...], matryoshka_weights [...]

@@ -6,6 +6,7 @@ import static dev.embed4j.model.train.TrainConfig.number;
 import static dev.embed4j.model.train.TrainConfig.text;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.embed4j.losses.SimilarityFunction;
 import dev.embed4j.model.data.Dataset;
 import dev.embed4j.model.data.DatasetReader;
 import dev.embed4j.model.eval.EmbeddingSimilarityEvaluator;
@@ -124,15 +125,15 @@ final class EvaluatorConfig {
     return e.has(key) ? text(e, key, at) : "";
   }
 
-  private static List<TripletEvaluator.SimilarityFunction> similarities(JsonNode e, String at) {
-    if (!e.has("similarities")) return List.of(TripletEvaluator.SimilarityFunction.COSINE);
+  private static List<SimilarityFunction> similarities(JsonNode e, String at) {
+    if (!e.has("similarities")) return List.of(SimilarityFunction.COSINE);
     JsonNode s = e.get("similarities");
     if (!s.isArray() || s.isEmpty()) throw new ConfigException(at + ": 'similarities' must be a non-empty list, e.g. [cosine, dot]");
-    List<TripletEvaluator.SimilarityFunction> out = new ArrayList<>();
+    List<SimilarityFunction> out = new ArrayList<>();
     for (JsonNode v : s) {
       try {
         if (!v.isTextual()) throw new IllegalArgumentException();
-        out.add(TripletEvaluator.SimilarityFunction.valueOf(v.textValue().trim().toUpperCase(Locale.ROOT)));
+        out.add(SimilarityFunction.valueOf(v.textValue().trim().toUpperCase(Locale.ROOT)));
       } catch (IllegalArgumentException x) {
         throw new ConfigException(at + ": 'similarities' holds " + v + "; expected cosine, dot, euclidean or manhattan");
       }

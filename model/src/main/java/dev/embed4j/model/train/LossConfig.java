@@ -53,7 +53,7 @@ import java.util.function.ToIntFunction;
  *       CosineSimilarityLoss             -                        (sentence1, sentence2, score in [-1, 1])
  *       TripletLoss                      distance_metric (euclidean, cosine, manhattan), triplet_margin
  *       MarginMSELoss                    similarity               (query, positive, negative, score = teacher margin)
- *       GISTEmbedLoss                    guide (a model folder or default; required), temperature,
+ *       GISTEmbedLoss                    guide (a model folder, Hugging Face id or default; required), temperature,
  *                                        margin_strategy (absolute, relative), margin, contrast_anchors, contrast_positives
  *       CachedGISTEmbedLoss              the same and mini_batch_size, mini_batch_num_tokens
  * and for every loss but the plain GISTEmbedLoss: matryoshka_dims [d1, d2, …], matryoshka_weights

@@ -115,9 +115,11 @@ public final class TrainConfig {
     }
 
     void checkGuide(String guide, String at) {
-      if (!guide.equals("default") && !Files.isDirectory(Path.of(guide))) {
+      // a folder, default, or a Hugging Face id (owner/name) that bind finds in the local cache, as for 'model'
+      boolean id = guide.matches("[\\w.-]+/[\\w.-]+") && !Files.exists(Path.of(guide));
+      if (!guide.equals("default") && !id && !Files.isDirectory(Path.of(guide))) {
         throw new ConfigException(at + ": the guide model folder '" + guide + "' does not exist (give a sentence-transformers"
-            + " model folder, or default for all-MiniLM-L6-v2)");
+            + " model folder, a Hugging Face id in the local cache, or default for all-MiniLM-L6-v2)");
       }
       guideKeys.putIfAbsent(guide, at);
     }
@@ -134,7 +136,7 @@ public final class TrainConfig {
       if (models.guides.containsKey(e.getKey())) continue;
       SentenceEncoder guide;
       try {
-        guide = e.getKey().equals("default") ? SentenceEncoder.defaultModel() : SentenceEncoder.load(Path.of(e.getKey()));
+        guide = e.getKey().equals("default") ? SentenceEncoder.defaultModel() : SentenceEncoder.load(e.getKey());
       } catch (IOException | RuntimeException x) {
         throw new ConfigException(e.getValue() + ": loading the guide model '" + e.getKey() + "' failed: " + x.getMessage());
       }
