@@ -31,6 +31,7 @@ public final class Main {
         encode    embed texts with a sentence-embedding model, one JSON array per line
         train     train a model as a JSON or YAML config describes
         eval      retrieval or similarity metrics of a model on a data file
+        mine      add hard negatives to (anchor, positive) pairs
         demo      fine-tune all-MiniLM-L6-v2 on WordNet and show the before/after table
         bench     JMH benchmarks (run through ./embed4j bench)
 
@@ -54,6 +55,7 @@ public final class Main {
         case "encode" -> EncodeCommand.run(rest, in, out);
         case "train" -> TrainCommand.run(rest, out);
         case "eval" -> EvalCommand.run(rest, out);
+        case "mine" -> MineCommand.run(rest, out);
         case "demo" -> DemoCommand.run(rest, out);
         case "bench" -> {
           err.println("embed4j bench: the benchmarks live in bench/target/benchmarks.jar; run them with ./embed4j bench NAME");

@@ -31,14 +31,41 @@ final class TrainCommand {
           - name: symmetric
             path: pairs.csv
             loss: MultipleNegativesSymmetricRankingLoss
+            weight: 0.5          # this task's gradient on the shared encoder is multiplied by it (default 1)
+          - name: triplets
+            path: triplets.jsonl  # anchor, positive, negative
+            loss: {type: TripletLoss, distance_metric: cosine, triplet_margin: 0.5}
         batch_size: 32
         max_steps: 1000
         checkpoint_every: 200
+        batch_sampler: no_duplicates   # or batch, no_duplicates_hashed, group_by_label
+        drop_last: true        # drop each dataset's last partial batch of an epoch
+        balance_tasks: false   # true: each task's gradient scaled by 1 / its running gradient norm
+        balance_decay: 0.9     # β of that running norm (an exponential moving average)
         device: cpu            # or cuda, cuda:N
         on_non_finite: stop    # a NaN or infinite loss or gradient: stop (default) or skip the step
+        evaluators:            # run at the end, and every eval_every steps
+          - {type: retrieval, path: dev.jsonl, query_prompt: "query: ", matryoshka_dims: [384, 128]}
+          - {type: similarity, path: sts.csv}
+          - {type: triplet, path: dev-triplets.jsonl, similarities: [cosine, dot], margin: 0}
+        eval_main_score: mean  # several evaluators: last (default), first or mean of their primary scores
+        eval_every: 100
 
-      Losses: MultipleNegativesRankingLoss, MultipleNegativesSymmetricRankingLoss, their Cached
-      variants ({type: ..., mini_batch_size: N}), CoSENTLoss, CosineSimilarityLoss.
+      Losses ({type: NAME, key: value, ...}, or just NAME), with their keys:
+        MultipleNegativesRankingLoss, MultipleNegativesSymmetricRankingLoss    scale, similarity (cosine, dot)
+        CachedMultipleNegativesRankingLoss, CachedMultipleNegativesSymmetricRankingLoss
+                                  scale, similarity, mini_batch_size (default 32), mini_batch_num_tokens
+        CoSENTLoss                scale, similarity      (sentence1, sentence2, score)
+        AnglELoss                 scale                  (sentence1, sentence2, score)
+        CosineSimilarityLoss                             (sentence1, sentence2, score in [-1, 1])
+        TripletLoss               distance_metric (euclidean, cosine, manhattan), triplet_margin (default 5)
+        MarginMSELoss             similarity (default dot)  (query, positive, negative, score = teacher margin)
+        GISTEmbedLoss             guide (a model folder, Hugging Face id or default; required), temperature (0.01),
+                                  margin_strategy (absolute, relative), margin (0), contrast_anchors, contrast_positives
+        CachedGISTEmbedLoss       the same, and mini_batch_size, mini_batch_num_tokens
+      Every loss but GISTEmbedLoss also takes matryoshka_dims [768, 512, ...], matryoshka_weights [...]
+      and n_dims_per_step (a cached loss is then wrapped in CachedMatryoshkaLoss, others in MatryoshkaLoss).
+      mini_batch_num_tokens: a token budget per mini-batch, padded tokens counted by the model's tokenizer.
 
       options:
         --resume DIR     continue from a checkpoint (or the newest one under a run folder)
@@ -72,14 +99,22 @@ final class TrainCommand {
     new DeviceOptions(c.device, c.precision).open(); // a device that cannot be used fails before the model loads
     SentenceEncoder enc = (c.model.equals("default") ? SentenceEncoder.defaultModel() : SentenceEncoder.load(c.model))
         .withMaxSeqLength(c.maxSeqLength).withDevice(c.device);
+    EncoderTrainable model = new EncoderTrainable(enc);
+    c.bind(model); // GIST guides load, token budgets count with the model's tokenizer
     if (!c.device.equals(Device.CPU)) {
       out.println("training on " + c.device + (c.precision == null ? "" : " (" + c.precision + " matrix products)"));
     }
-    Trainer.Builder b = Trainer.builder().model(new EncoderTrainable(enc)).prompts(c.prompts).sampler(c.sampler)
+    Trainer.Builder b = Trainer.builder().model(model).prompts(c.prompts).sampler(c.sampler)
         .batchSize(c.batchSize).epochs(c.epochs).maxSteps(c.maxSteps).learningRate(c.learningRate).warmupRatio(c.warmupRatio)
-        .weightDecay(c.weightDecay).maxGradNorm(c.maxGradNorm).seed(c.seed).noDuplicates(c.noDuplicates).onNonFinite(c.onNonFinite)
-        .checkpointEvery(c.checkpointEvery).outputDir(c.output).evalEvery(-1).listener(new ConsoleTraining(out));
-    for (Trainer.Task t : c.tasks) b.task(t.name(), t.dataset(), t.loss());
+        .weightDecay(c.weightDecay).maxGradNorm(c.maxGradNorm).seed(c.seed).batchSampler(c.batchSampler).dropLast(c.dropLast).onNonFinite(c.onNonFinite)
+        .balanceTasks(c.balanceTasks).balanceDecay(c.balanceDecay)
+        .checkpointEvery(c.checkpointEvery).outputDir(c.output).listener(new ConsoleTraining(out));
+    if (c.evaluator == null) {
+      b.evalEvery(-1);
+    } else {
+      b.evaluation("eval", c.evaluator::evaluate).evalEvery(c.evalEvery).evalAtStart(c.evalAtStart);
+    }
+    for (Trainer.Task t : c.tasks) b.task(t.name(), t.dataset(), t.loss(), t.weight());
     if (o.has("--resume")) b.resumeFrom(o.path("--resume"));
     Trainer.Result r = b.build().fit();
     ConsoleTraining.plot(c.output, out);

@@ -77,10 +77,10 @@ class TrainEvalCommandTest {
   void aWrongConfigNamesTheKeyAndWhatWasExpected() throws Exception {
     pairs("ret.jsonl", 8);
     Path config = dir.resolve("bad.json");
-    Files.writeString(config, "{\"datasets\": [{\"path\": \"ret.jsonl\", \"loss\": \"TripletLoss\"}], \"batch_size\": 8}");
+    Files.writeString(config, "{\"datasets\": [{\"path\": \"ret.jsonl\", \"loss\": \"BatchHardTripletLoss\"}], \"batch_size\": 8}");
     CliRun r = main("train", config.toString());
     assertEquals(1, r.status());
-    assertTrue(r.err().contains("datasets[0].loss") && r.err().contains("TripletLoss") && r.err().contains("MultipleNegativesRankingLoss"), r.err());
+    assertTrue(r.err().contains("datasets[0].loss") && r.err().contains("BatchHardTripletLoss") && r.err().contains("MultipleNegativesRankingLoss"), r.err());
 
     Files.writeString(config, "{\"datasets\": [{\"path\": \"ret.jsonl\", \"loss\": \"CoSENTLoss\"}], \"batch_sise\": 8}");
     r = main("train", config.toString());

@@ -50,6 +50,28 @@ public final class InformationRetrievalEvaluator implements Evaluator {
     this.corpusPrompt = corpusPrompt == null ? "" : corpusPrompt;
   }
 
+  /**
+   * Retrieval over (query, document) pairs, as {@code embed4j eval} reads an anchor/positive file: query i's
+   * one relevant document is its own positive, among all distinct positives.
+   */
+  public static InformationRetrievalEvaluator fromPairs(String name, List<String> queries, List<String> documents,
+      String queryPrompt, String corpusPrompt) {
+    if (queries.size() != documents.size()) {
+      throw new IllegalArgumentException(name + ": " + queries.size() + " queries but " + documents.size() + " documents");
+    }
+    Map<String, String> q = new LinkedHashMap<>(), corpus = new LinkedHashMap<>();
+    Map<String, Set<String>> relevant = new java.util.HashMap<>();
+    Map<String, String> docIds = new java.util.HashMap<>();
+    for (int i = 0; i < queries.size(); i++) {
+      String doc = documents.get(i);
+      String id = docIds.computeIfAbsent(doc, k -> "d" + docIds.size());
+      corpus.put(id, doc);
+      q.put("q" + i, queries.get(i));
+      relevant.put("q" + i, Set.of(id));
+    }
+    return new InformationRetrievalEvaluator(name, q, corpus, relevant, queryPrompt, corpusPrompt);
+  }
+
   /** {@code <name>_cosine_ndcg@10}. */
   @Override
   public String primaryMetric() {

@@ -21,14 +21,16 @@ import java.util.stream.Stream;
 /**
  * A training checkpoint folder {@code checkpoint-STEP}: {@code model/} (the model folder),
  * {@code optimizer.safetensors} (AdamW's first and second moments per parameter) and
- * {@value #STATE} (step, epoch, batch within the epoch, generator state, AdamW step counts).
+ * {@value #STATE} (step, epoch, batch within the epoch, generator state, AdamW step counts, and the task
+ * balancer's running gradient norms when it has any).
  */
 final class Checkpoint {
   static final String STATE = "trainer_state.json";
   static final String OPTIMIZER = "optimizer.safetensors";
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  record State(int step, int epoch, int batchInEpoch, long generatorState) {}
+  /** @param taskBalancer the {@link TaskBalancer}'s state, or null when the checkpoint has none */
+  record State(int step, int epoch, int batchInEpoch, long generatorState, double[] taskBalancer) {}
 
   private Checkpoint() {}
 
@@ -63,15 +65,15 @@ final class Checkpoint {
   /** Writes a checkpoint and renames it into place at once. */
   static Path save(Path outputDir, int step, int epoch, int batchInEpoch, long generatorState, Trainable model, AdamW opt,
       LinkedHashMap<String, Tensor> params, int keep) {
-    return write(outputDir, step, epoch, batchInEpoch, generatorState, model, opt, params, keep).commit();
+    return write(outputDir, step, epoch, batchInEpoch, generatorState, null, model, opt, params, keep).commit();
   }
 
   /**
    * Writes a checkpoint into {@code .checkpoint-STEP.tmp}; refuses (with {@link Trainer.DivergedException})
    * when a weight or an optimiser moment is NaN or infinite, before anything is written.
    */
-  static Pending write(Path outputDir, int step, int epoch, int batchInEpoch, long generatorState, Trainable model,
-      AdamW opt, LinkedHashMap<String, Tensor> params, int keep) {
+  static Pending write(Path outputDir, int step, int epoch, int batchInEpoch, long generatorState, double[] taskBalancer,
+      Trainable model, AdamW opt, LinkedHashMap<String, Tensor> params, int keep) {
     Path target = outputDir.resolve("checkpoint-" + step);
     Path tmp = outputDir.resolve(".checkpoint-" + step + ".tmp");
     Map<String, Tensor> moments = new LinkedHashMap<>();
@@ -100,6 +102,10 @@ final class Checkpoint {
       state.put("batch_in_epoch", batchInEpoch);
       state.put("generator_state", generatorState);
       state.set("optimizer_steps", steps);
+      if (taskBalancer != null) {
+        var b = state.putArray("task_balancer");
+        for (double v : taskBalancer) b.add(v);
+      }
       Files.writeString(tmp.resolve(STATE), JSON.writerWithDefaultPrettyPrinter().writeValueAsString(state));
       return new Pending(tmp, target, outputDir, keep);
     } catch (IOException e) {
@@ -187,8 +193,14 @@ final class Checkpoint {
         if (m == null || v == null) continue;
         opt.setState(e.getValue(), m, v, steps.get(e.getKey()).asInt());
       }
+      double[] balancer = null;
+      if (state.has("task_balancer")) {
+        JsonNode b = state.get("task_balancer");
+        balancer = new double[b.size()];
+        for (int i = 0; i < balancer.length; i++) balancer[i] = b.get(i).asDouble();
+      }
       return new State(state.get("step").asInt(), state.get("epoch").asInt(), state.get("batch_in_epoch").asInt(),
-          state.get("generator_state").asLong());
+          state.get("generator_state").asLong(), balancer);
     } catch (IOException e) {
       throw new UncheckedIOException("reading checkpoint " + dir + ": " + e.getMessage(), e);
     }

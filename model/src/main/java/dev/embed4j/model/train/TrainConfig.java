@@ -4,27 +4,28 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.embed4j.engine.Device;
-import dev.embed4j.losses.CachedMultipleNegativesRankingLoss;
-import dev.embed4j.losses.CachedMultipleNegativesSymmetricRankingLoss;
-import dev.embed4j.losses.CoSENTLoss;
-import dev.embed4j.losses.CosineSimilarityLoss;
+import dev.embed4j.losses.Embedder;
 import dev.embed4j.losses.EncoderLoss;
-import dev.embed4j.losses.MultipleNegativesRankingLoss;
-import dev.embed4j.losses.MultipleNegativesSymmetricRankingLoss;
-import dev.embed4j.losses.SimilarityFunction;
+import dev.embed4j.model.SentenceEncoder;
+import dev.embed4j.model.data.BatchSamplers;
 import dev.embed4j.model.data.Dataset;
 import dev.embed4j.model.data.DatasetReader;
 import dev.embed4j.model.data.MultiDatasetBatchSampler;
 import dev.embed4j.model.data.PromptedText;
 import dev.embed4j.model.data.Prompts;
+import dev.embed4j.model.eval.Evaluator;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
+import java.util.function.ToIntFunction;
 
 /**
  * A training run described in a JSON or YAML file, for {@code embed4j train CONFIG}:
@@ -35,9 +36,14 @@ import java.util.Set;
  *   - name: retrieval
  *     path: data/queries.jsonl     # JSONL, CSV or TSV, relative to the config file
  *     columns: [anchor, positive]  # optional: which text columns, in order
- *     loss: MultipleNegativesRankingLoss   # or {type: ..., scale: 20, similarity: cosine, mini_batch_size: 32}
+ *     loss: MultipleNegativesRankingLoss   # or {type: ..., scale: 20, similarity: cosine, mini_batch_size: 32}; see LossConfig
  *     prompts: {anchor: "query: "} # optional, per column (or one string for every column)
- * sampler: proportional            # or round_robin
+ *     weight: 1.0                  # optional: this task's gradient on the shared encoder is multiplied by it
+ * sampler: proportional            # or round_robin: how the datasets' batches take turns
+ * batch_sampler: no_duplicates     # or batch, no_duplicates_hashed, group_by_label: how one dataset is cut into batches
+ * drop_last: true                  # drop each dataset's last partial batch of an epoch
+ * balance_tasks: false             # scale each task's gradient by 1 / its running gradient norm (TaskBalancer)
+ * balance_decay: 0.9               # β of that running norm
  * batch_size: 32
  * epochs: 1                        # or max_steps: N
  * learning_rate: 5.0e-5
@@ -50,15 +56,21 @@ import java.util.Set;
  * device: cpu                    # or cuda, cuda:N (needs the embed4j-native module on the class path)
  * precision: fp32                # matrix products on a CUDA device: fp32, tf32 or bf16
  * on_non_finite: stop            # a NaN or infinite loss or gradient norm: stop (default) or skip the step
+ * evaluators: [...]              # retrieval, similarity, triplet; see EvaluatorConfig
+ * eval_main_score: last          # several evaluators: the primary score is the last's, the first's or their mean
+ * eval_every: 0                  # evaluate every N steps; 0: at the end only
+ * eval_at_start: false           # also before the first step
  * </pre>
- * A wrong or unknown key gets an exception naming the file, the key and what was expected.
+ * A wrong or unknown key gets an exception naming the file, the key and what was expected. Losses that
+ * need a model (a GIST guide, a token budget counted by the trained model's tokenizer) are connected to it
+ * by {@link #bind}, which the caller runs once the model is loaded and before training.
  */
 public final class TrainConfig {
   private static final Set<String> TOP = Set.of("model", "output", "datasets", "sampler", "batch_size", "epochs", "max_steps",
       "learning_rate", "warmup_ratio", "weight_decay", "max_grad_norm", "seed", "checkpoint_every", "max_seq_length",
-      "no_duplicates", "device", "precision", "on_non_finite");
-  private static final Set<String> DATASET = Set.of("name", "path", "columns", "loss", "prompts");
-  private static final Set<String> LOSS = Set.of("type", "scale", "similarity", "mini_batch_size");
+      "no_duplicates", "device", "precision", "on_non_finite", "batch_sampler", "drop_last", "balance_tasks", "balance_decay",
+      "evaluators", "eval_main_score", "eval_every", "eval_at_start");
+  private static final Set<String> DATASET = Set.of("name", "path", "columns", "loss", "prompts", "weight");
 
   public String model = "default";
   public Path output = Path.of("runs", "train");
@@ -68,11 +80,71 @@ public final class TrainConfig {
   public int batchSize = 32, epochs = 1, maxSteps = -1, checkpointEvery = 0, maxSeqLength = 128;
   public float learningRate = 5e-5f, warmupRatio = 0.1f, weightDecay = 0.01f, maxGradNorm = 1f;
   public long seed = 42;
-  public boolean noDuplicates = true;
+  public BatchSamplers batchSampler = BatchSamplers.NO_DUPLICATES;
+  public boolean dropLast = true, balanceTasks, evalAtStart;
+  public float balanceDecay = 0.9f;
+  /** The evaluation run during training (several are one SequentialEvaluator), or null. */
+  public Evaluator evaluator;
+  /** Evaluate every N steps; 0: at the end only. */
+  public int evalEvery;
+  /** The models the losses need: the trained one (token budgets) and GIST guides; see {@link #bind}. */
+  final Models models = new Models();
   public Trainer.OnNonFinite onNonFinite = Trainer.OnNonFinite.STOP;
   public Device device = Device.CPU;
   /** fp32, tf32 or bf16 for a CUDA device's matrix products; null leaves the backend's default (fp32). */
   public String precision;
+
+  /**
+   * What losses built from a config need of models that are loaded after it is read: the trained model's
+   * token count (for {@code mini_batch_num_tokens}) and the GIST guides, loaded by {@link TrainConfig#bind}.
+   */
+  static final class Models {
+    private EncoderTrainable model;
+    private final Map<String, String> guideKeys = new LinkedHashMap<>(); // guide as written → the key that names it
+    private final Map<String, Embedder<PromptedText>> guides = new HashMap<>();
+
+    ToIntFunction<PromptedText> tokenCount() {
+      if (model == null) throw new IllegalStateException("TrainConfig: mini_batch_num_tokens counts the trained model's tokens; call bind(model) first");
+      return model.tokenCount();
+    }
+
+    Embedder<PromptedText> guide(String guide) {
+      Embedder<PromptedText> g = guides.get(guide);
+      if (g == null) throw new IllegalStateException("TrainConfig: the GIST guide '" + guide + "' is not loaded; call bind(model) first");
+      return g;
+    }
+
+    void checkGuide(String guide, String at) {
+      // a folder, default, or a Hugging Face id (owner/name) that bind finds in the local cache, as for 'model'
+      boolean id = guide.matches("[\\w.-]+/[\\w.-]+") && !Files.exists(Path.of(guide));
+      if (!guide.equals("default") && !id && !Files.isDirectory(Path.of(guide))) {
+        throw new ConfigException(at + ": the guide model folder '" + guide + "' does not exist (give a sentence-transformers"
+            + " model folder, a Hugging Face id in the local cache, or default for all-MiniLM-L6-v2)");
+      }
+      guideKeys.putIfAbsent(guide, at);
+    }
+  }
+
+  /**
+   * Connects the losses to the models they need: the trained model's tokenizer counts the tokens of
+   * {@code mini_batch_num_tokens}, and each GIST {@code guide} is loaded (once per folder) with the run's
+   * {@code max_seq_length}, on the trained model's device, without dropout.
+   */
+  public void bind(EncoderTrainable model) throws IOException {
+    models.model = model;
+    for (var e : models.guideKeys.entrySet()) {
+      if (models.guides.containsKey(e.getKey())) continue;
+      SentenceEncoder guide;
+      try {
+        guide = e.getKey().equals("default") ? SentenceEncoder.defaultModel() : SentenceEncoder.load(e.getKey());
+      } catch (IOException | RuntimeException x) {
+        throw new ConfigException(e.getValue() + ": loading the guide model '" + e.getKey() + "' failed: " + x.getMessage());
+      }
+      EncoderTrainable trainable = new EncoderTrainable(guide.withMaxSeqLength(maxSeqLength).withDevice(model.encoder().device()));
+      trainable.setTraining(false);
+      models.guides.put(e.getKey(), trainable.embedder());
+    }
+  }
 
   /** Thrown for a config that does not describe a run; the message names the file and the key. */
   public static final class ConfigException extends IllegalArgumentException {
@@ -122,8 +194,38 @@ public final class TrainConfig {
     c.maxGradNorm = number(root, "max_grad_norm", c.maxGradNorm, where);
     if (root.has("seed")) c.seed = integer(root, "seed", 0, Integer.MIN_VALUE, where);
     if (root.has("no_duplicates")) {
-      if (!root.get("no_duplicates").isBoolean()) throw new ConfigException(where + ": 'no_duplicates' must be true or false");
-      c.noDuplicates = root.get("no_duplicates").booleanValue();
+      if (root.has("batch_sampler")) throw new ConfigException(where + ": give 'batch_sampler' or the older 'no_duplicates', not both");
+      c.batchSampler = bool(root, "no_duplicates", true, where) ? BatchSamplers.NO_DUPLICATES : BatchSamplers.BATCH_SAMPLER;
+    }
+    if (root.has("batch_sampler")) {
+      String b = text(root, "batch_sampler", where);
+      c.batchSampler = switch (b.trim().toLowerCase(Locale.ROOT)) {
+        case "batch", "batch_sampler" -> BatchSamplers.BATCH_SAMPLER;
+        case "no_duplicates" -> BatchSamplers.NO_DUPLICATES;
+        case "no_duplicates_hashed" -> BatchSamplers.NO_DUPLICATES_HASHED;
+        case "group_by_label" -> BatchSamplers.GROUP_BY_LABEL;
+        default -> throw new ConfigException(where + ": 'batch_sampler' must be batch, no_duplicates, no_duplicates_hashed or"
+            + " group_by_label, got '" + b + "'");
+      };
+    }
+    c.dropLast = bool(root, "drop_last", c.dropLast, where);
+    c.balanceTasks = bool(root, "balance_tasks", c.balanceTasks, where);
+    c.balanceDecay = number(root, "balance_decay", c.balanceDecay, where);
+    if (!(c.balanceDecay >= 0 && c.balanceDecay < 1)) {
+      throw new ConfigException(where + ": 'balance_decay' must be in [0, 1), got " + root.get("balance_decay"));
+    }
+    if (c.batchSampler == BatchSamplers.GROUP_BY_LABEL && c.batchSize % 2 != 0) {
+      throw new ConfigException(where + ": 'batch_sampler' group_by_label needs an even 'batch_size' (labels come in pairs), got "
+          + c.batchSize);
+    }
+    c.evalEvery = integer(root, "eval_every", 0, 0, where);
+    c.evalAtStart = bool(root, "eval_at_start", false, where);
+    if (root.has("eval_main_score") && !root.has("evaluators")) {
+      throw new ConfigException(where + ": 'eval_main_score' is set but there are no 'evaluators'");
+    }
+    if (root.has("evaluators")) {
+      c.evaluator = EvaluatorConfig.of(root.get("evaluators"), root.has("eval_main_score") ? text(root, "eval_main_score", where)
+          : null, base, where);
     }
     if (root.has("device")) {
       String d = text(root, "device", where);
@@ -173,7 +275,13 @@ public final class TrainConfig {
       }
       String taskName = data.name();
       if (!d.has("loss")) throw new ConfigException(at + ": 'loss' is missing (for example MultipleNegativesRankingLoss)");
-      EncoderLoss<PromptedText> loss = loss(d.get("loss"), at + ".loss");
+      if (c.batchSampler == BatchSamplers.GROUP_BY_LABEL && !data.hasLabels()) {
+        throw new ConfigException(at + ": 'batch_sampler' group_by_label needs a label column; dataset '" + taskName + "' has only "
+            + data.textColumns());
+      }
+      EncoderLoss<PromptedText> loss = LossConfig.of(d.get("loss"), at + ".loss", data, c.models, c.seed * 31 + i);
+      float weight = number(d, "weight", 1f, at);
+      if (weight < 0) throw new ConfigException(at + ": 'weight' must be ≥ 0, got " + d.get("weight"));
       if (d.has("prompts")) {
         JsonNode p = d.get("prompts");
         if (p.isTextual()) c.prompts.dataset(taskName, p.textValue());
@@ -189,63 +297,25 @@ public final class TrainConfig {
           throw new ConfigException(at + ": 'prompts' must be a string or a mapping from column to prompt");
         }
       }
-      c.tasks.add(new Trainer.Task(taskName, data, loss));
+      c.tasks.add(new Trainer.Task(taskName, data, loss, weight));
     }
     return c;
   }
 
-  static EncoderLoss<PromptedText> loss(JsonNode node, String at) {
-    String type;
-    float scale = 20f;
-    SimilarityFunction sim = SimilarityFunction.COSINE;
-    int miniBatch = 32;
-    if (node.isTextual()) {
-      type = node.textValue();
-    } else if (node.isObject()) {
-      checkKeys(node, LOSS, at);
-      type = text(node, "type", at);
-      scale = number(node, "scale", scale, at);
-      miniBatch = integer(node, "mini_batch_size", miniBatch, 1, at);
-      if (node.has("similarity")) {
-        String s = text(node, "similarity", at);
-        sim = switch (s.toLowerCase(Locale.ROOT)) {
-          case "cosine", "cos" -> SimilarityFunction.COSINE;
-          case "dot" -> SimilarityFunction.DOT;
-          default -> throw new ConfigException(at + ": 'similarity' must be cosine or dot, got '" + s + "'");
-        };
-      }
-    } else {
-      throw new ConfigException(at + ": expected a loss name or a mapping with 'type'");
-    }
-    return switch (type) {
-      case "MultipleNegativesRankingLoss" -> EncoderLoss.of(new MultipleNegativesRankingLoss(scale, sim));
-      case "MultipleNegativesSymmetricRankingLoss" -> EncoderLoss.of(new MultipleNegativesSymmetricRankingLoss(scale, sim));
-      case "CachedMultipleNegativesRankingLoss" ->
-          new CachedMultipleNegativesRankingLoss<>(new MultipleNegativesRankingLoss(scale, sim), miniBatch);
-      case "CachedMultipleNegativesSymmetricRankingLoss" ->
-          new CachedMultipleNegativesSymmetricRankingLoss<>(new MultipleNegativesSymmetricRankingLoss(scale, sim), miniBatch);
-      case "CoSENTLoss" -> EncoderLoss.of(new CoSENTLoss(scale, sim));
-      case "CosineSimilarityLoss" -> EncoderLoss.of(new CosineSimilarityLoss());
-      default -> throw new ConfigException(at + ": unknown loss '" + type + "'; expected one of MultipleNegativesRankingLoss,"
-          + " MultipleNegativesSymmetricRankingLoss, CachedMultipleNegativesRankingLoss,"
-          + " CachedMultipleNegativesSymmetricRankingLoss, CoSENTLoss, CosineSimilarityLoss");
-    };
-  }
-
-  private static void checkKeys(JsonNode node, Set<String> known, String where) {
+  static void checkKeys(JsonNode node, Set<String> known, String where) {
     for (Iterator<String> it = node.fieldNames(); it.hasNext(); ) {
       String k = it.next();
       if (!known.contains(k)) throw new ConfigException(where + ": unknown key '" + k + "'; known keys: " + new java.util.TreeSet<>(known));
     }
   }
 
-  private static String text(JsonNode node, String key, String where) {
+  static String text(JsonNode node, String key, String where) {
     JsonNode v = node.get(key);
     if (v == null || !v.isTextual()) throw new ConfigException(where + ": '" + key + "' must be a string" + (v == null ? " (missing)" : ", got " + v));
     return v.textValue();
   }
 
-  private static int integer(JsonNode node, String key, int dflt, int min, String where) {
+  static int integer(JsonNode node, String key, int dflt, int min, String where) {
     JsonNode v = node.get(key);
     if (v == null) return dflt;
     if (!v.canConvertToInt() || !v.isIntegralNumber()) throw new ConfigException(where + ": '" + key + "' must be an integer, got " + v);
@@ -253,7 +323,7 @@ public final class TrainConfig {
     return v.intValue();
   }
 
-  private static float number(JsonNode node, String key, float dflt, String where) {
+  static float number(JsonNode node, String key, float dflt, String where) {
     JsonNode v = node.get(key);
     if (v == null) return dflt;
     if (!v.isNumber()) throw new ConfigException(where + ": '" + key + "' must be a number, got " + v);
@@ -261,5 +331,51 @@ public final class TrainConfig {
       throw new ConfigException(where + ": '" + key + "' is " + v + ", beyond float range (|x| < 3.4e38)");
     }
     return v.floatValue();
+  }
+
+  static boolean bool(JsonNode node, String key, boolean dflt, String where) {
+    JsonNode v = node.get(key);
+    if (v == null) return dflt;
+    if (!v.isBoolean()) throw new ConfigException(where + ": '" + key + "' must be true or false, got " + v);
+    return v.booleanValue();
+  }
+
+  /** An enum constant by its lower-case name (e.g. {@code relative} for RELATIVE). */
+  static <E extends Enum<E>> E choice(JsonNode node, String key, E dflt, String where) {
+    JsonNode v = node.get(key);
+    if (v == null) return dflt;
+    List<String> names = new ArrayList<>();
+    for (E e : dflt.getDeclaringClass().getEnumConstants()) {
+      names.add(e.name().toLowerCase(Locale.ROOT));
+      if (v.isTextual() && e.name().equalsIgnoreCase(v.textValue().trim())) return e;
+    }
+    throw new ConfigException(where + ": '" + key + "' must be one of " + String.join(", ", names) + ", got " + v);
+  }
+
+  /** A list of integers, each at least {@code min}. */
+  static int[] integers(JsonNode node, String key, int min, String where) {
+    JsonNode v = node.get(key);
+    if (v == null || !v.isArray()) throw new ConfigException(where + ": '" + key + "' must be a list of integers, got " + v);
+    int[] out = new int[v.size()];
+    for (int i = 0; i < out.length; i++) {
+      JsonNode x = v.get(i);
+      if (!x.isIntegralNumber() || !x.canConvertToInt()) throw new ConfigException(where + ": '" + key + "' must be a list of integers, got " + v);
+      if (x.intValue() < min) throw new ConfigException(where + ": '" + key + "' values must be at least " + min + ", got " + v);
+      out[i] = x.intValue();
+    }
+    return out;
+  }
+
+  /** A list of finite numbers. */
+  static float[] numbers(JsonNode node, String key, String where) {
+    JsonNode v = node.get(key);
+    if (v == null || !v.isArray()) throw new ConfigException(where + ": '" + key + "' must be a list of numbers, got " + v);
+    float[] out = new float[v.size()];
+    for (int i = 0; i < out.length; i++) {
+      JsonNode x = v.get(i);
+      if (!x.isNumber() || !Float.isFinite(x.floatValue())) throw new ConfigException(where + ": '" + key + "' must be a list of finite numbers, got " + v);
+      out[i] = x.floatValue();
+    }
+    return out;
   }
 }

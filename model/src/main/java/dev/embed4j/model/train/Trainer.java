@@ -12,12 +12,11 @@ import dev.embed4j.losses.EncoderLoss;
 import dev.embed4j.model.ModelCardData;
 import dev.embed4j.model.SentenceEncoder;
 import dev.embed4j.model.data.BatchSampler;
+import dev.embed4j.model.data.BatchSamplers;
 import dev.embed4j.model.data.Dataset;
 import dev.embed4j.model.data.MultiDatasetBatchSampler;
-import dev.embed4j.model.data.NoDuplicatesBatchSampler;
 import dev.embed4j.model.data.PromptedText;
 import dev.embed4j.model.data.Prompts;
-import dev.embed4j.model.data.ShuffledBatchSampler;
 import dev.embed4j.model.eval.TextEmbedder;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -44,8 +43,21 @@ import java.util.function.Function;
  * metrics to {@code metrics.jsonl} in the output folder.
  */
 public final class Trainer {
-  /** One dataset with its loss. */
-  public record Task(String name, Dataset dataset, EncoderLoss<PromptedText> loss) {}
+  /**
+   * One dataset with its loss and the weight of its gradient on the shared encoder (1 by default; see
+   * {@link TaskBalancer}).
+   */
+  public record Task(String name, Dataset dataset, EncoderLoss<PromptedText> loss, float weight) {
+    public Task {
+      if (!(weight >= 0) || !Float.isFinite(weight)) {
+        throw new IllegalArgumentException("task '" + name + "': weight must be a finite number ≥ 0, got " + weight);
+      }
+    }
+
+    public Task(String name, Dataset dataset, EncoderLoss<PromptedText> loss) {
+      this(name, dataset, loss, 1f);
+    }
+  }
 
   /** An evaluation, named, returning metrics by name. */
   public record Evaluation(String name, Function<TextEmbedder, Map<String, Double>> run) {}
@@ -102,10 +114,13 @@ public final class Trainer {
   public Result fit() {
     Trainable model = c.model;
     List<BatchSampler> samplers = new ArrayList<>();
-    for (Task t : c.tasks) {
-      samplers.add(c.noDuplicates ? new NoDuplicatesBatchSampler(t.dataset(), c.batchSize, c.seed, true)
-          : new ShuffledBatchSampler(t.dataset().size(), c.batchSize, c.seed, true));
+    float[] weights = new float[c.tasks.size()];
+    for (int i = 0; i < weights.length; i++) {
+      Task t = c.tasks.get(i);
+      samplers.add(c.batchSampler.of(t.dataset(), c.batchSize, c.seed, c.dropLast));
+      weights[i] = t.weight();
     }
+    TaskBalancer balancer = new TaskBalancer(weights, c.balanceTasks, c.balanceDecay);
     MultiDatasetBatchSampler sampler = new MultiDatasetBatchSampler(samplers, c.samplerMode, c.seed);
     int perEpoch = sampler.epoch(0).size();
     if (perEpoch == 0) {
@@ -135,6 +150,7 @@ public final class Trainer {
       epoch = s.epoch();
       batchInEpoch = s.batchInEpoch();
       random.setState(s.generatorState());
+      if (s.taskBalancer() != null) balancer.setState(s.taskBalancer());
       c.listener.message("resumed from " + resumeFrom + " at step " + step);
     }
     MetricsLog log = null;
@@ -174,6 +190,7 @@ public final class Trainer {
         }
         MultiDatasetBatchSampler.BatchRef ref = plan.get(batchInEpoch);
         Task task = c.tasks.get(ref.dataset());
+        double scale = 1;
         List<List<PromptedText>> columns = columns(task, ref.rows());
         float[] labels = task.dataset().hasLabels() ? labels(task.dataset(), ref.rows()) : null;
 
@@ -199,9 +216,18 @@ public final class Trainer {
         }
         if (bad == null) {
           loss.backward();
-          norm = c.maxGradNorm > 0 ? GradClip.clipByGlobalNorm(opt.parameters(), c.maxGradNorm)
-              : GradClip.globalNorm(opt.parameters());
-          if (!Double.isFinite(norm)) bad = "the gradient norm of dataset '" + task.name() + "' became " + norm;
+          double raw = GradClip.globalNorm(opt.parameters());
+          if (!Double.isFinite(raw)) {
+            bad = "the gradient norm of dataset '" + task.name() + "' became " + raw;
+          } else {
+            // the task's weight and balancing scale the gradient, then clipping by global norm (as clip_grad_norm_)
+            scale = balancer.scale(ref.dataset(), raw);
+            norm = raw * scale;
+            double factor = scale * (c.maxGradNorm > 0 ? Math.min(1.0, c.maxGradNorm / (norm + 1e-6)) : 1.0);
+            if (factor != 1.0) {
+              for (Tensor p : opt.parameters()) if (p.grad() != null) p.grad().scaleInPlace((float) factor);
+            }
+          }
         }
         if (bad != null && (c.onNonFinite == OnNonFinite.STOP || ++skippedInARow > MAX_SKIPS_IN_A_ROW)) {
           if (pending != null) pending.discard();
@@ -228,6 +254,7 @@ public final class Trainer {
         if (bad == null) {
           rec.put("loss/" + task.name(), (double) value);
           rec.put("grad_norm", norm);
+          if (scale != 1.0) rec.put("task_scale/" + task.name(), scale);
         } else {
           rec.put("skipped", bad); // JSON has no NaN: the reason stands in for the loss
           c.listener.message("step " + step + " skipped: " + bad);
@@ -240,8 +267,8 @@ public final class Trainer {
         if (c.outputDir != null && c.checkpointEvery > 0 && step % c.checkpointEvery == 0) {
           if (pending != null) pending.discard(); // never confirmed: the steps since were all skipped
           try {
-            pending = Checkpoint.write(c.outputDir, step, epoch, batchInEpoch, random.state(), model, opt, params,
-                c.keepCheckpoints);
+            pending = Checkpoint.write(c.outputDir, step, epoch, batchInEpoch, random.state(),
+                c.balanceTasks ? balancer.state() : null, model, opt, params, c.keepCheckpoints);
           } catch (DivergedException e) {
             throw new DivergedException(e.getMessage() + (lastGood == null ? "; no checkpoint was written yet"
                 : "; the last good checkpoint is " + lastGood));
@@ -382,7 +409,9 @@ public final class Trainer {
     private int batchSize = 32, epochs = 1, maxSteps = -1, checkpointEvery = 0, evalEvery = 0, keepCheckpoints = 2;
     private float learningRate = 5e-5f, warmupRatio = 0.1f, weightDecay = 0.01f, maxGradNorm = 1f;
     private long seed = 42;
-    private boolean noDuplicates = true, evalAtStart;
+    private boolean dropLast = true, evalAtStart, balanceTasks;
+    private float balanceDecay = 0.9f;
+    private BatchSamplers batchSampler = BatchSamplers.NO_DUPLICATES;
     private OnNonFinite onNonFinite = OnNonFinite.STOP;
     private MultiDatasetBatchSampler.Mode samplerMode = MultiDatasetBatchSampler.Mode.PROPORTIONAL;
     private Path outputDir, resumeFrom;
@@ -391,7 +420,9 @@ public final class Trainer {
     public Builder model(Trainable m) { this.model = m; return this; }
     /** The encoder to train; training updates its own weights. */
     public Builder model(SentenceEncoder encoder) { return model(new EncoderTrainable(encoder)); }
-    public Builder task(String name, Dataset d, EncoderLoss<PromptedText> loss) { tasks.add(new Task(name, d.withName(name), loss)); return this; }
+    public Builder task(String name, Dataset d, EncoderLoss<PromptedText> loss) { return task(name, d, loss, 1f); }
+    /** A task whose gradient on the encoder is multiplied by {@code weight} (see {@link TaskBalancer}). */
+    public Builder task(String name, Dataset d, EncoderLoss<PromptedText> loss, float weight) { tasks.add(new Task(name, d.withName(name), loss, weight)); return this; }
     /** A dataset with a loss of its embeddings, such as {@code new MultipleNegativesRankingLoss()}. */
     public Builder task(String name, Dataset d, EmbeddingLoss loss) { return task(name, d, EncoderLoss.<PromptedText>of(loss)); }
     /** Every hyper-parameter at once; the single setters below change one each. */
@@ -405,7 +436,10 @@ public final class Trainer {
       weightDecay = a.weightDecay();
       maxGradNorm = a.maxGradNorm();
       seed = a.seed();
-      noDuplicates = a.noDuplicates();
+      batchSampler = a.batchSampler();
+      dropLast = a.dropLast();
+      balanceTasks = a.balanceTasks();
+      balanceDecay = a.balanceDecay();
       samplerMode = a.sampler();
       checkpointEvery = a.checkpointEvery();
       keepCheckpoints = a.keepCheckpoints();
@@ -417,7 +451,8 @@ public final class Trainer {
     /** The hyper-parameters as set so far. */
     public TrainingArguments args() {
       return new TrainingArguments(outputDir, batchSize, epochs, maxSteps, learningRate, warmupRatio, weightDecay, maxGradNorm,
-          seed, noDuplicates, samplerMode, checkpointEvery, keepCheckpoints, evalEvery, evalAtStart, onNonFinite);
+          seed, batchSampler, dropLast, samplerMode, checkpointEvery, keepCheckpoints, evalEvery, evalAtStart, onNonFinite,
+          balanceTasks, balanceDecay);
     }
     public Builder evaluation(String name, Function<TextEmbedder, Map<String, Double>> run) { evaluations.add(new Evaluation(name, run)); return this; }
     public Builder prompts(Prompts p) { this.prompts = p; return this; }
@@ -431,7 +466,16 @@ public final class Trainer {
     /** Clip gradients to this global norm (0 turns clipping off). */
     public Builder maxGradNorm(float n) { this.maxGradNorm = n; return this; }
     public Builder seed(long s) { this.seed = s; return this; }
-    public Builder noDuplicates(boolean b) { this.noDuplicates = b; return this; }
+    /** NO_DUPLICATES (the default) when true, BATCH_SAMPLER (plain shuffled batches) when false. */
+    public Builder noDuplicates(boolean b) { this.batchSampler = b ? BatchSamplers.NO_DUPLICATES : BatchSamplers.BATCH_SAMPLER; return this; }
+    /** How each dataset is cut into batches (ST's {@code batch_sampler}). */
+    public Builder batchSampler(BatchSamplers s) { this.batchSampler = java.util.Objects.requireNonNull(s, "batchSampler"); return this; }
+    /** Drop each dataset's last partial batch of an epoch (default true). */
+    public Builder dropLast(boolean b) { this.dropLast = b; return this; }
+    /** Scale each task's gradient by the inverse of its running gradient norm (see {@link TaskBalancer}). */
+    public Builder balanceTasks(boolean b) { this.balanceTasks = b; return this; }
+    /** The decay β of the running gradient norms that balancing divides by (default 0.9). */
+    public Builder balanceDecay(float beta) { this.balanceDecay = beta; return this; }
     public Builder sampler(MultiDatasetBatchSampler.Mode m) { this.samplerMode = m; return this; }
     public Builder outputDir(Path p) { this.outputDir = p; return this; }
     public Builder checkpointEvery(int steps) { this.checkpointEvery = steps; return this; }
@@ -456,6 +500,7 @@ public final class Trainer {
       if (!(learningRate >= 0 && Float.isFinite(learningRate))) {
         throw new IllegalArgumentException("Trainer: learning rate must be finite and >= 0, got " + learningRate);
       }
+      if (!(balanceDecay >= 0 && balanceDecay < 1)) throw new IllegalArgumentException("Trainer: balance decay must be in [0, 1), got " + balanceDecay);
       if (resumeFrom != null && !Files.exists(resumeFrom.resolve(Checkpoint.STATE)) && Checkpoint.newestFirst(resumeFrom).isEmpty()) {
         throw new IllegalArgumentException("Trainer: no checkpoint in " + resumeFrom);
       }
