@@ -1,6 +1,7 @@
 package dev.embed4j.engine.cpu.gemm;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -25,6 +26,16 @@ final class GemmMicroKernel {
   static final int MR = 4;
   static final int NR = 2 * VL;
   static final int OVERWRITE = 0, ADD = 1, SCALE = 2;
+  private static final VectorSpecies<Integer> SI = S.vectorShape().withLanes(int.class);
+
+  /*
+   * The whole-tile path adds C under a mask of int bits, -mode: all ones for ADD, zero for OVERWRITE. For OVERWRITE, C
+   * then reads as +0.0 and acc + 0.0 is acc to the bit (an accumulator that starts at +0.0 never becomes -0.0), and
+   * C's old values, NaN included, never reach the result. Computed, not branched on: a branch on the mode there was
+   * still unseen in the profile when C2 first compiled the kernel (mid-loop, in the encoder's first GEMM, which only
+   * overwrites), became an uncommon trap at the first k block that adds, and the deoptimised GEMM ran un-compiled for
+   * another 0.3 s of a fresh JVM's first encode.
+   */
 
   private GemmMicroKernel() {}
 
@@ -57,16 +68,16 @@ final class GemmMicroKernel {
       // 16 memory operations fewer per call than through the buffer. No speed-up is claimed: the one measured
       // (weight gradients 0.88-0.93) lay within the bias of the two-class-loader harness it came from
       int c1 = ci + ldc, c2 = c1 + ldc, c3 = c2 + ldc;
-      if (mode == ADD) {
-        c00 = c00.add(FloatVector.fromArray(S, c, ci));
-        c01 = c01.add(FloatVector.fromArray(S, c, ci + VL));
-        c10 = c10.add(FloatVector.fromArray(S, c, c1));
-        c11 = c11.add(FloatVector.fromArray(S, c, c1 + VL));
-        c20 = c20.add(FloatVector.fromArray(S, c, c2));
-        c21 = c21.add(FloatVector.fromArray(S, c, c2 + VL));
-        c30 = c30.add(FloatVector.fromArray(S, c, c3));
-        c31 = c31.add(FloatVector.fromArray(S, c, c3 + VL));
-      }
+      // C is added under a mask, not a branch on the mode (see SI)
+      IntVector keep = IntVector.broadcast(SI, -mode); // all ones for ADD, zero for OVERWRITE
+      c00 = c00.add(FloatVector.fromArray(S, c, ci).reinterpretAsInts().and(keep).reinterpretAsFloats());
+      c01 = c01.add(FloatVector.fromArray(S, c, ci + VL).reinterpretAsInts().and(keep).reinterpretAsFloats());
+      c10 = c10.add(FloatVector.fromArray(S, c, c1).reinterpretAsInts().and(keep).reinterpretAsFloats());
+      c11 = c11.add(FloatVector.fromArray(S, c, c1 + VL).reinterpretAsInts().and(keep).reinterpretAsFloats());
+      c20 = c20.add(FloatVector.fromArray(S, c, c2).reinterpretAsInts().and(keep).reinterpretAsFloats());
+      c21 = c21.add(FloatVector.fromArray(S, c, c2 + VL).reinterpretAsInts().and(keep).reinterpretAsFloats());
+      c30 = c30.add(FloatVector.fromArray(S, c, c3).reinterpretAsInts().and(keep).reinterpretAsFloats());
+      c31 = c31.add(FloatVector.fromArray(S, c, c3 + VL).reinterpretAsInts().and(keep).reinterpretAsFloats());
       c00.intoArray(c, ci);
       c01.intoArray(c, ci + VL);
       c10.intoArray(c, c1);
@@ -142,24 +153,23 @@ final class GemmMicroKernel {
     }
     if (mr == 2 * MR && nr == NR && alpha == 1f && mode != SCALE) {
       int c1 = ci + ldc, c2 = c1 + ldc, c3 = c2 + ldc, c4 = c3 + ldc, c5 = c4 + ldc, c6 = c5 + ldc, c7 = c6 + ldc;
-      if (mode == ADD) {
-        c00 = c00.add(FloatVector.fromArray(S, c, ci));
-        c01 = c01.add(FloatVector.fromArray(S, c, ci + VL));
-        c10 = c10.add(FloatVector.fromArray(S, c, c1));
-        c11 = c11.add(FloatVector.fromArray(S, c, c1 + VL));
-        c20 = c20.add(FloatVector.fromArray(S, c, c2));
-        c21 = c21.add(FloatVector.fromArray(S, c, c2 + VL));
-        c30 = c30.add(FloatVector.fromArray(S, c, c3));
-        c31 = c31.add(FloatVector.fromArray(S, c, c3 + VL));
-        c40 = c40.add(FloatVector.fromArray(S, c, c4));
-        c41 = c41.add(FloatVector.fromArray(S, c, c4 + VL));
-        c50 = c50.add(FloatVector.fromArray(S, c, c5));
-        c51 = c51.add(FloatVector.fromArray(S, c, c5 + VL));
-        c60 = c60.add(FloatVector.fromArray(S, c, c6));
-        c61 = c61.add(FloatVector.fromArray(S, c, c6 + VL));
-        c70 = c70.add(FloatVector.fromArray(S, c, c7));
-        c71 = c71.add(FloatVector.fromArray(S, c, c7 + VL));
-      }
+      IntVector keep = IntVector.broadcast(SI, -mode); // as in tile: no branch on the mode
+      c00 = c00.add(FloatVector.fromArray(S, c, ci).reinterpretAsInts().and(keep).reinterpretAsFloats());
+      c01 = c01.add(FloatVector.fromArray(S, c, ci + VL).reinterpretAsInts().and(keep).reinterpretAsFloats());
+      c10 = c10.add(FloatVector.fromArray(S, c, c1).reinterpretAsInts().and(keep).reinterpretAsFloats());
+      c11 = c11.add(FloatVector.fromArray(S, c, c1 + VL).reinterpretAsInts().and(keep).reinterpretAsFloats());
+      c20 = c20.add(FloatVector.fromArray(S, c, c2).reinterpretAsInts().and(keep).reinterpretAsFloats());
+      c21 = c21.add(FloatVector.fromArray(S, c, c2 + VL).reinterpretAsInts().and(keep).reinterpretAsFloats());
+      c30 = c30.add(FloatVector.fromArray(S, c, c3).reinterpretAsInts().and(keep).reinterpretAsFloats());
+      c31 = c31.add(FloatVector.fromArray(S, c, c3 + VL).reinterpretAsInts().and(keep).reinterpretAsFloats());
+      c40 = c40.add(FloatVector.fromArray(S, c, c4).reinterpretAsInts().and(keep).reinterpretAsFloats());
+      c41 = c41.add(FloatVector.fromArray(S, c, c4 + VL).reinterpretAsInts().and(keep).reinterpretAsFloats());
+      c50 = c50.add(FloatVector.fromArray(S, c, c5).reinterpretAsInts().and(keep).reinterpretAsFloats());
+      c51 = c51.add(FloatVector.fromArray(S, c, c5 + VL).reinterpretAsInts().and(keep).reinterpretAsFloats());
+      c60 = c60.add(FloatVector.fromArray(S, c, c6).reinterpretAsInts().and(keep).reinterpretAsFloats());
+      c61 = c61.add(FloatVector.fromArray(S, c, c6 + VL).reinterpretAsInts().and(keep).reinterpretAsFloats());
+      c70 = c70.add(FloatVector.fromArray(S, c, c7).reinterpretAsInts().and(keep).reinterpretAsFloats());
+      c71 = c71.add(FloatVector.fromArray(S, c, c7 + VL).reinterpretAsInts().and(keep).reinterpretAsFloats());
       c00.intoArray(c, ci);
       c01.intoArray(c, ci + VL);
       c10.intoArray(c, c1);
