@@ -27,6 +27,8 @@ final class DemoCommand {
         --eval-queries N     held-out retrieval queries (default %d)
         --eval-pairs N       held-out graded pairs (default %d)
         --checkpoint-every N write a checkpoint every N steps (default: none)
+        --balance-tasks      scale each task's update on the shared encoder to the tasks' mean gradient
+                             norm (a running, bias-corrected mean per task), instead of their raw sizes
         --resume DIR         continue from a checkpoint (or the newest under a run folder)
         --model PATH         start from this model folder instead of all-MiniLM-L6-v2
         --seed N             (default %d)
@@ -44,7 +46,7 @@ final class DemoCommand {
     Demo.Options d = new Demo.Options();
     Options o = Options.parse(args, Set.of("--max-steps", "--batch-size", "--train-pairs", "--max-seq-length", "--learning-rate",
         "--eval-queries", "--eval-pairs", "--checkpoint-every", "--resume", "--model", "--seed", "--output", "--device",
-        "--precision"), Set.of());
+        "--precision"), Set.of("--balance-tasks"));
     if (o.help) {
       out.printf(HELP, d.maxSteps, d.batchSize, d.trainPairsPerTask, d.maxSeqLength, d.learningRate, d.evalQueries, d.evalPairs,
           d.seed, d.output);
@@ -59,6 +61,7 @@ final class DemoCommand {
     d.evalQueries = o.integer("--eval-queries", d.evalQueries, 1);
     d.evalPairs = o.integer("--eval-pairs", d.evalPairs, 2);
     d.checkpointEvery = o.integer("--checkpoint-every", d.checkpointEvery, 0);
+    d.balanceTasks = o.has("--balance-tasks");
     d.seed = o.integer("--seed", (int) d.seed, Integer.MIN_VALUE);
     if (o.has("--output")) d.output = o.path("--output");
     d.model = o.path("--model");

@@ -45,6 +45,8 @@ public final class Demo {
     public float learningRate = 5e-5f;
     public long seed = 42;
     public int checkpointEvery = 0;
+    /** Scales each task's update on the shared encoder to the tasks' mean gradient norm (Trainer.balanceTasks). */
+    public boolean balanceTasks = false;
     public Path output = Path.of("runs", "demo");
     public Path model;
     public Path resume;
@@ -90,7 +92,7 @@ public final class Demo {
         .prompts(Prompts.none().datasetColumn("retrieval", "anchor", QUERY_PROMPT))
         .sampler(MultiDatasetBatchSampler.Mode.ROUND_ROBIN)
         .batchSize(o.batchSize).maxSteps(o.maxSteps).learningRate(o.learningRate).seed(o.seed)
-        .checkpointEvery(o.checkpointEvery).outputDir(o.output).listener(new ConsoleTraining(out))
+        .checkpointEvery(o.checkpointEvery).balanceTasks(o.balanceTasks).outputDir(o.output).listener(new ConsoleTraining(out))
         .evaluation("held-out", m -> evaluate(m, ir, sts)).evalAtStart(o.resume == null).evalEvery(0);
     if (o.resume != null) tb.resumeFrom(o.resume);
     out.printf(Locale.ROOT, "evaluating, then training %d steps of %d pairs, then evaluating again ...%n", o.maxSteps,

@@ -43,20 +43,25 @@ class TaskBalancerTest {
 
   /** Per task, the mean of the gradient norm the optimiser saw, over the run's last {@code last} steps of each. */
   private static double[] meanNorms(boolean balance, float weightB, int steps) throws Exception {
+    return meanNorms(balance, weightB, steps, 0f, "grad_norm");
+  }
+
+  private static double[] meanNorms(boolean balance, float weightB, int steps, float maxGradNorm, String key)
+      throws Exception {
     var model = new EncoderTrainable(TinyModels.encoder(new Pooling(Pooling.Mode.MEAN, false), true, 5));
     EncoderLoss<PromptedText> plain = EncoderLoss.of(new MultipleNegativesRankingLoss());
     EncoderLoss<PromptedText> loud = (m, columns, labels, random) -> plain.forward(m, columns, labels, random).mul(10f);
     Trainer.Result r = Trainer.builder().model(model)
         .task("quiet", TrainerTest.pairs("quiet", 64, 0), plain)
         .task("loud", TrainerTest.pairs("loud", 64, 5), loud, weightB)
-        .sampler(MultiDatasetBatchSampler.Mode.ROUND_ROBIN).batchSize(8).learningRate(1e-4f).maxGradNorm(0f).seed(3)
+        .sampler(MultiDatasetBatchSampler.Mode.ROUND_ROBIN).batchSize(8).learningRate(1e-4f).maxGradNorm(maxGradNorm).seed(3)
         .maxSteps(steps).evalEvery(-1).balanceTasks(balance).build().fit();
     double[] sum = new double[2];
     int[] n = new int[2];
     List<Map<String, Object>> h = r.history();
     for (Map<String, Object> rec : h.subList(h.size() / 2, h.size())) { // the second half: the running norms have settled
       int t = rec.containsKey("loss/quiet") ? 0 : 1;
-      sum[t] += ((Number) rec.get("grad_norm")).doubleValue();
+      sum[t] += ((Number) rec.get(key)).doubleValue();
       n[t]++;
     }
     return new double[] {sum[0] / n[0], sum[1] / n[1]};
@@ -70,5 +75,17 @@ class TaskBalancerTest {
     assertEquals(1.0, on[1] / on[0], 0.15, "balanced: " + on[0] + " vs " + on[1]);
     double[] weighted = meanNorms(true, 0.5f, 24);
     assertEquals(0.5, weighted[1] / weighted[0], 0.1, "weight 0.5 on the loud task: " + weighted[0] + " vs " + weighted[1]);
+  }
+
+  /**
+   * A task's weight survives clipping: with max_grad_norm far below both tasks' norms, the gradient the optimiser
+   * applies has the clip's norm times the weight (before, the weight was applied first and the clip undid it, so both
+   * tasks got the clip's norm whatever their weights).
+   */
+  @Test
+  void weightsSurviveClipping() throws Exception {
+    double[] weighted = meanNorms(false, 0.5f, 12, 1e-3f, "grad_norm_applied");
+    assertEquals(1e-3, weighted[0], 1e-5, "the quiet task, weight 1, clipped to max_grad_norm");
+    assertEquals(0.5e-3, weighted[1], 1e-5, "the loud task, weight 0.5: half of max_grad_norm");
   }
 }
