@@ -41,8 +41,8 @@ import org.openjdk.jmh.annotations.Warmup;
  *   <li>{@code peer_langchain4j}: langchain4j's in-process {@code AllMiniLmL6V2EmbeddingModel} (ONNX Runtime and
  *       its own tokenizer), {@code embedAll} of the 512 texts, the path Java applications take today.
  * </ul>
- * Same vectors on all three (to 2.4e-7; the parity tests hold that). The set-up's own work (reading WordNet) is
- * not timed.
+ * embed4j's vectors match ONNX Runtime's on the same file ({@code OnnxRuntimeParityTest}); langchain4j runs that
+ * file too. The set-up's own work (reading WordNet) is not timed.
  */
 @BenchmarkMode(Mode.SingleShotTime)
 @OutputTimeUnit(TimeUnit.MILLISECONDS)

@@ -15,7 +15,7 @@ import java.util.Set;
  * Rows are taken in the same seeded shuffled order, so without hash collisions the batches are exactly
  * those of {@link NoDuplicatesBatchSampler}; a collision (about n²/2⁶⁵ for n distinct texts) only makes a
  * row wait for a later batch, never lets a duplicate in. Partial batches are dropped when {@code dropLast}
- * (the Trainer drops them; keeping an end-of-epoch stub gives cached losses the grad-norm spikes of ST
+ * (the Trainer drops them: a short last batch of an epoch gives cached losses the grad-norm spikes of ST
  * issue #3420).
  */
 public final class NoDuplicatesHashedBatchSampler implements BatchSampler {
