@@ -12,7 +12,8 @@ import java.util.List;
  * gradient of that sum is what {@link GradCache} sends back through the encoder. So the gradients equal
  * those of {@code MatryoshkaLoss(inner)} on embeddings computed mini-batch by mini-batch, and the encoder
  * cost is that of the cached loss alone, not one pass per dimension. Weights default to 1, nDimsPerStep
- * to -1 (all dimensions; see {@link MatryoshkaLoss}).
+ * to -1 (all dimensions; see {@link MatryoshkaLoss}). Each step's subset is drawn before the encoder runs,
+ * from the loss's own generator or, without one, from the step's.
  *
  * @param <T> one input (a text, or tokenised ids)
  */
@@ -42,6 +43,7 @@ public class CachedMatryoshkaLoss<T> implements EncoderLoss<T> {
 
   @Override
   public Tensor forward(Embedder<T> model, List<List<T>> columns, float[] labels, Generator random) {
-    return cached.forward(model, columns, labels, random, of -> e -> dims.sum(e, of));
+    int[] chosen = dims.drawStep(random);
+    return cached.forward(model, columns, labels, random, of -> e -> dims.sum(e, of, chosen));
   }
 }

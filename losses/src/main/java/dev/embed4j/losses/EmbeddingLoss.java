@@ -1,5 +1,6 @@
 package dev.embed4j.losses;
 
+import dev.embed4j.engine.Generator;
 import dev.embed4j.engine.Tensor;
 import java.util.List;
 
@@ -18,6 +19,15 @@ public interface EmbeddingLoss {
 
   default Tensor computeLoss(List<Tensor> embeddings) {
     return computeLoss(embeddings, null);
+  }
+
+  /**
+   * {@link #computeLoss(List, float[])} for a loss that draws at random (a Matryoshka subset of
+   * dimensions): {@code random} is the training step's generator, whose state a checkpoint keeps. The
+   * default ignores it.
+   */
+  default Tensor computeLoss(List<Tensor> embeddings, float[] labels, Generator random) {
+    return computeLoss(embeddings, labels);
   }
 
   /** The name used in error messages and logs. */

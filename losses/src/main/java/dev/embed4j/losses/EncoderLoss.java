@@ -35,7 +35,7 @@ public interface EncoderLoss<T> {
     public Tensor forward(Embedder<T> model, List<List<T>> columns, float[] labels, Generator random) {
       List<Tensor> embeddings = new ArrayList<>();
       for (List<T> column : columns) embeddings.add(model.embed(column, random));
-      return loss.computeLoss(embeddings, labels);
+      return loss.computeLoss(embeddings, labels, random);
     }
   }
 }

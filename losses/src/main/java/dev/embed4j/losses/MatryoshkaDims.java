@@ -11,7 +11,8 @@ import java.util.function.Function;
  * The Matryoshka sum shared by {@link MatryoshkaLoss} and {@link CachedMatryoshkaLoss}:
  * Σ_{k ∈ S} weights[k]·inner(embeddings[:, :dims[k]]), where S is every dimension, or, with
  * {@code nDimsPerStep} n &lt; dims.length, n of them drawn without replacement for each call from
- * {@code random} (so a run that restores the generator's state draws the same subsets).
+ * {@code random}, or, when that is null, from the generator the call is given (the training step's, which
+ * a checkpoint holds): either way a run that restores the generator's state draws the same subsets.
  */
 final class MatryoshkaDims {
   private final String loss;
@@ -29,10 +30,6 @@ final class MatryoshkaDims {
     if (nDimsPerStep == 0 || nDimsPerStep < -1) {
       throw new IllegalArgumentException(loss + ": nDimsPerStep must be ≥ 1, or -1 for all dimensions, got " + nDimsPerStep);
     }
-    if (nDimsPerStep > 0 && nDimsPerStep < dims.length && random == null) {
-      throw new IllegalArgumentException(loss + ": nDimsPerStep " + nDimsPerStep + " of " + dims.length
-          + " dimensions needs a Generator to draw them from");
-    }
     this.loss = loss;
     this.dims = dims.clone();
     this.weights = weights == null ? null : weights.clone();
@@ -44,13 +41,21 @@ final class MatryoshkaDims {
     return dims.clone();
   }
 
-  /** The indices into dims used by one step, ascending; draws from the generator only when subsetting. */
-  int[] drawStep() {
+  /**
+   * The indices into dims used by one step, ascending; draws from the own generator, else from
+   * {@code callRandom}, and only when subsetting.
+   */
+  int[] drawStep(Generator callRandom) {
     int n = dims.length;
     if (nDimsPerStep < 0 || nDimsPerStep >= n) {
       int[] all = new int[n];
       for (int i = 0; i < n; i++) all[i] = i;
       return all;
+    }
+    Generator random = this.random != null ? this.random : callRandom;
+    if (random == null) {
+      throw new IllegalArgumentException(loss + ": nDimsPerStep " + nDimsPerStep + " of " + n + " dimensions needs a"
+          + " Generator to draw them from: give one to the loss, or call it with the training step's generator");
     }
     int[] idx = new int[n];
     for (int i = 0; i < n; i++) idx[i] = i;
@@ -65,10 +70,11 @@ final class MatryoshkaDims {
     return chosen;
   }
 
-  Tensor sum(List<Tensor> embeddings, Function<List<Tensor>, Tensor> inner) {
+  /** The weighted sum over the dimensions {@code chosen} (indices into dims, from {@link #drawStep}). */
+  Tensor sum(List<Tensor> embeddings, Function<List<Tensor>, Tensor> inner, int[] chosen) {
     if (embeddings == null || embeddings.isEmpty()) throw new IllegalArgumentException(loss + ": no embedding columns");
     Tensor total = null;
-    for (int k : drawStep()) {
+    for (int k : chosen) {
       List<Tensor> truncated = new ArrayList<>();
       for (int c = 0; c < embeddings.size(); c++) {
         Tensor e = embeddings.get(c);

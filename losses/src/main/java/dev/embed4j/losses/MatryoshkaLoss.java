@@ -13,7 +13,10 @@ import java.util.List;
  * <p>{@code nDimsPerStep} (sentence-transformers' {@code n_dims_per_step}, default -1: all) sums over only
  * n of the dimensions in each call, drawn uniformly without replacement from the given {@link Generator},
  * which the caller owns: restoring its {@code state()} replays the same draws (ST draws from Python's
- * global {@code random}). For a cached inner loss use {@link CachedMatryoshkaLoss}.
+ * global {@code random}). Without one, the subsets come from the generator of
+ * {@link #computeLoss(List, float[], Generator)}: in training, the step's, which the trainer's checkpoint
+ * holds, so a resumed run draws what the uninterrupted run would have. For a cached inner loss use
+ * {@link CachedMatryoshkaLoss}.
  */
 public class MatryoshkaLoss implements EmbeddingLoss {
   private final EmbeddingLoss inner;
@@ -30,7 +33,8 @@ public class MatryoshkaLoss implements EmbeddingLoss {
   /**
    * @param weights one per dimension, or null for all 1
    * @param nDimsPerStep how many dimensions each call uses, -1 for all
-   * @param random where the subsets are drawn from; needed when nDimsPerStep &lt; dims.length
+   * @param random where the subsets are drawn from, or null for the generator each call is given (needed
+   *     then when nDimsPerStep &lt; dims.length)
    */
   public MatryoshkaLoss(EmbeddingLoss inner, int[] dims, float[] weights, int nDimsPerStep, Generator random) {
     this.inner = inner;
@@ -43,7 +47,12 @@ public class MatryoshkaLoss implements EmbeddingLoss {
 
   @Override
   public Tensor computeLoss(List<Tensor> embeddings, float[] labels) {
-    return dims.sum(embeddings, e -> inner.computeLoss(e, labels));
+    return computeLoss(embeddings, labels, null);
+  }
+
+  @Override
+  public Tensor computeLoss(List<Tensor> embeddings, float[] labels, Generator random) {
+    return dims.sum(embeddings, e -> inner.computeLoss(e, labels, random), dims.drawStep(random));
   }
 
   @Override

@@ -78,10 +78,32 @@ class MatryoshkaLossTest {
     assertEquals(terms[0] + terms[1] + terms[2], all.computeLoss(cols).item(), 1e-5 * terms[0], "n = all dims needs no generator");
   }
 
+  /**
+   * Without a generator of its own the loss draws from the one each call is given (the training step's):
+   * restoring that generator replays the subsets, and the draws follow its state, not the loss object.
+   */
+  @Test
+  void withoutItsOwnGeneratorTheSubsetsComeFromTheCallsGenerator() {
+    var inner = new MultipleNegativesRankingLoss();
+    List<Tensor> cols = List.of(Tensor.randn(21, 4, 6), Tensor.randn(22, 4, 6));
+    var loss = new MatryoshkaLoss(inner, DIMS, null, 1, null);
+    Generator step = new Generator(11);
+    long saved = step.state();
+    List<Float> values = new ArrayList<>();
+    for (int i = 0; i < 12; i++) values.add(loss.computeLoss(cols, null, step).item());
+    assertTrue(new HashSet<>(values).size() > 1, "one dimension drawn per call, not always the same: " + values);
+    step.setState(saved);
+    var other = new MatryoshkaLoss(inner, DIMS, null, 1, null); // a second loss object, same generator state
+    for (int i = 0; i < 12; i++) assertEquals(values.get(i), other.computeLoss(cols, null, step).item(), "replayed call " + i);
+    var e = assertThrows(IllegalArgumentException.class, () -> loss.computeLoss(cols));
+    assertTrue(e.getMessage().contains("Generator"), e.getMessage());
+  }
+
   @Test
   void badSettingsSayWhatIsWrong() {
     var inner = new MultipleNegativesRankingLoss();
-    var e = assertThrows(IllegalArgumentException.class, () -> new MatryoshkaLoss(inner, DIMS, null, 2, null));
+    var e = assertThrows(IllegalArgumentException.class, () -> new MatryoshkaLoss(inner, DIMS, null, 2, null).computeLoss(
+        List.of(Tensor.randn(1, 4, 6), Tensor.randn(2, 4, 6))));
     assertTrue(e.getMessage().contains("Generator"), e.getMessage());
     e = assertThrows(IllegalArgumentException.class, () -> new MatryoshkaLoss(inner, DIMS, null, 0, new Generator(1)));
     assertTrue(e.getMessage().contains("nDimsPerStep"), e.getMessage());

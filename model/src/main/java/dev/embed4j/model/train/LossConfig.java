@@ -10,7 +10,6 @@ import static dev.embed4j.model.train.TrainConfig.numbers;
 import static dev.embed4j.model.train.TrainConfig.text;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.embed4j.engine.Generator;
 import dev.embed4j.losses.AnglELoss;
 import dev.embed4j.losses.CachedGISTEmbedLoss;
 import dev.embed4j.losses.CachedMatryoshkaLoss;
@@ -63,8 +62,8 @@ import java.util.function.ToIntFunction;
  * {@code mini_batch_num_tokens} is a token budget per mini-batch counted with the trained model's
  * tokenizer ({@link EncoderTrainable#tokenCount()}); with it alone a mini-batch is cut by tokens only,
  * {@code mini_batch_size} (default 32) adds a count limit. {@code n_dims_per_step}'s subsets are drawn from
- * a generator seeded by the run's seed and the dataset's position; it is not in the checkpoint, so a resumed
- * run draws afresh from that seed.
+ * the training step's generator, which the checkpoint holds: a resumed run draws the subsets the
+ * uninterrupted run would have.
  */
 final class LossConfig {
   private static final Set<String> MATRYOSHKA = Set.of("matryoshka_dims", "matryoshka_weights", "n_dims_per_step");
@@ -98,9 +97,8 @@ final class LossConfig {
 
   /**
    * @param model what the losses need of the trained model and the guides, available once the config is bound
-   * @param matryoshkaSeed the seed of the generator that draws n_dims_per_step's subsets
    */
-  static EncoderLoss<PromptedText> of(JsonNode node, String at, Dataset data, TrainConfig.Models model, long matryoshkaSeed) {
+  static EncoderLoss<PromptedText> of(JsonNode node, String at, Dataset data, TrainConfig.Models model) {
     String type;
     if (node.isTextual()) {
       type = node.textValue();
@@ -142,7 +140,7 @@ final class LossConfig {
         default -> null;
       };
       if (plain != null) {
-        return EncoderLoss.of(node.has("matryoshka_dims") ? matryoshka(plain, node, at, matryoshkaSeed) : plain);
+        return EncoderLoss.of(node.has("matryoshka_dims") ? matryoshka(plain, node, at) : plain);
       }
       MiniBatches<PromptedText> mini = miniBatches(node, at, model);
       EncoderLoss<PromptedText> cached = switch (type) {
@@ -156,7 +154,7 @@ final class LossConfig {
       };
       if (!node.has("matryoshka_dims")) return cached;
       return new CachedMatryoshkaLoss<>(cached, dims(node, at), weights(node, at), integer(node, "n_dims_per_step", -1, -1, at),
-          new Generator(matryoshkaSeed));
+          null);
     } catch (ConfigException e) {
       throw e;
     } catch (IllegalArgumentException e) {
@@ -164,9 +162,9 @@ final class LossConfig {
     }
   }
 
-  private static EmbeddingLoss matryoshka(EmbeddingLoss inner, JsonNode node, String at, long seed) {
+  private static EmbeddingLoss matryoshka(EmbeddingLoss inner, JsonNode node, String at) {
     return new MatryoshkaLoss(inner, dims(node, at), weights(node, at), integer(node, "n_dims_per_step", -1, -1, at),
-        new Generator(seed));
+        null);
   }
 
   private static int[] dims(JsonNode node, String at) {

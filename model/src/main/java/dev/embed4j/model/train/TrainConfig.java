@@ -279,7 +279,7 @@ public final class TrainConfig {
         throw new ConfigException(at + ": 'batch_sampler' group_by_label needs a label column; dataset '" + taskName + "' has only "
             + data.textColumns());
       }
-      EncoderLoss<PromptedText> loss = LossConfig.of(d.get("loss"), at + ".loss", data, c.models, c.seed * 31 + i);
+      EncoderLoss<PromptedText> loss = LossConfig.of(d.get("loss"), at + ".loss", data, c.models);
       float weight = number(d, "weight", 1f, at);
       if (weight < 0) throw new ConfigException(at + ": 'weight' must be ≥ 0, got " + d.get("weight"));
       if (d.has("prompts")) {

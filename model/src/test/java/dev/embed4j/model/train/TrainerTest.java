@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.embed4j.engine.Tensor;
 import dev.embed4j.losses.EncoderLoss;
+import dev.embed4j.losses.MatryoshkaLoss;
 import dev.embed4j.losses.MultipleNegativesRankingLoss;
 import dev.embed4j.losses.MultipleNegativesSymmetricRankingLoss;
 import dev.embed4j.model.TinyModels;
@@ -125,6 +126,31 @@ class TrainerTest {
       assertEquals(((Number) b.get(key)).doubleValue(), ((Number) a.get(key)).doubleValue(), 1e-6, "loss at step " + a.get("step"));
     }
     assertEquals(whole.steps(), 10);
+  }
+
+  /**
+   * A Matryoshka loss with n_dims_per_step draws its subsets from the step's generator, which the checkpoint
+   * holds: a run resumed from step 4 draws the dimensions the uninterrupted run drew, so its losses match.
+   */
+  @Test
+  void resumingReplaysTheMatryoshkaSubsets() throws Exception {
+    EncoderLoss<PromptedText> loss = EncoderLoss.of(new MatryoshkaLoss(new MultipleNegativesRankingLoss(),
+        new int[] {32, 16, 8, 4}, null, 1, null));
+    java.util.function.BiFunction<EncoderTrainable, Path, Trainer.Builder> run = (m, out) -> Trainer.builder().model(m)
+        .task("retrieval", pairs("retrieval", 64, 0), loss).batchSize(8).learningRate(1e-3f).seed(5).outputDir(out)
+        .maxSteps(10).evalEvery(-1);
+    Path full = dir.resolve("m-full"), part = dir.resolve("m-part"), resumed = dir.resolve("m-resumed");
+    run.apply(model(3), full).build().fit();
+    run.apply(model(3), part).checkpointEvery(4).build().fit();
+    Files.createDirectories(resumed);
+    run.apply(model(98), resumed).resumeFrom(part.resolve("checkpoint-4")).build().fit();
+    List<Map<String, Object>> reference = MetricsLog.read(full.resolve("metrics.jsonl"));
+    List<Map<String, Object>> after = MetricsLog.read(resumed.resolve("metrics.jsonl"));
+    assertEquals(6, after.size());
+    for (int i = 0; i < 6; i++) {
+      double expected = ((Number) reference.get(i + 4).get("loss/retrieval")).doubleValue();
+      assertEquals(expected, ((Number) after.get(i).get("loss/retrieval")).doubleValue(), 1e-6, "loss at step " + (i + 5));
+    }
   }
 
   @Test
