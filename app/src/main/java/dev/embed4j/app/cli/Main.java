@@ -55,7 +55,7 @@ public final class Main {
         case "encode" -> EncodeCommand.run(rest, in, out);
         case "train" -> TrainCommand.run(rest, out);
         case "eval" -> EvalCommand.run(rest, out);
-        case "mine" -> MineCommand.run(rest, out);
+        case "mine" -> MineCommand.run(rest, out, err);
         case "demo" -> DemoCommand.run(rest, out);
         case "bench" -> {
           err.println("embed4j bench: the benchmarks live in bench/target/benchmarks.jar; run them with ./embed4j bench NAME");

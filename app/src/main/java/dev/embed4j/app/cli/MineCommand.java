@@ -7,6 +7,7 @@ import dev.embed4j.model.SentenceEncoder;
 import dev.embed4j.model.data.Dataset;
 import dev.embed4j.model.data.DatasetReader;
 import dev.embed4j.model.data.HardNegativeMiner;
+import dev.embed4j.model.eval.TextEmbedder;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -59,7 +60,7 @@ final class MineCommand {
         -h, --help             this message; every option also takes --name=VALUE
       """;
 
-  static int run(String[] args, PrintStream out) throws IOException {
+  static int run(String[] args, PrintStream out, PrintStream err) throws IOException {
     Options o = Options.parse(args, Set.of("--data", "--output", "--model", "--corpus",
         "--num-negatives", "--range-min", "--range-max", "--max-score", "--min-score", "--absolute-margin", "--relative-margin",
         "--sampling", "--seed", "--format", "--query-prompt", "--corpus-prompt", "--batch-size", "--device", "--precision"), Set.of());
@@ -94,7 +95,7 @@ final class MineCommand {
     SentenceEncoder enc = (o.has("--model") ? SentenceEncoder.load(o.path("--model")) : SentenceEncoder.defaultModel())
         .withBatchSize(batch).withDevice(device);
     long started = System.nanoTime();
-    HardNegativeMiner.Result r = HardNegativeMiner.mine(pairs, corpus, enc::encode, opts);
+    HardNegativeMiner.Result r = HardNegativeMiner.mine(pairs, corpus, withProgress(enc, err), opts);
     write(r.dataset(), output);
     out.printf(Locale.ROOT, "mined %d rows for %d pairs in %.1f s; written to %s%n", r.dataset().size(), r.pairs(),
         (System.nanoTime() - started) / 1e9, output);
@@ -106,6 +107,33 @@ final class MineCommand {
           + " the margins and --max-score to find more%n", r.missing(), r.pairs(), opts.numNegatives());
     }
     return 0;
+  }
+
+  /** Texts embedded between two progress lines. */
+  static final int PROGRESS_CHUNK = 4096;
+
+  /**
+   * {@code enc::encode} that embeds in chunks of {@value #PROGRESS_CHUNK} texts and says after each, on
+   * {@code err}, how far it is, at what rate and about how long the rest takes: embedding a 100k corpus
+   * takes minutes. A text's vector does not depend on the texts beside it, so the chunks change nothing.
+   */
+  static TextEmbedder withProgress(SentenceEncoder enc, PrintStream err) {
+    int[] call = {0};
+    return (texts, prompt) -> {
+      String what = call[0]++ == 0 ? "anchors" : "corpus texts";
+      float[][] out = new float[texts.size()][];
+      long started = System.nanoTime();
+      for (int from = 0; from < texts.size(); from += PROGRESS_CHUNK) {
+        int to = Math.min(texts.size(), from + PROGRESS_CHUNK);
+        float[][] part = enc.encode(texts.subList(from, to), prompt);
+        System.arraycopy(part, 0, out, from, part.length);
+        double seconds = (System.nanoTime() - started) / 1e9, rate = to / seconds;
+        err.printf(Locale.ROOT, "embedded %,d of %,d %s (%.0f texts/s%s)%n", to, texts.size(), what, rate,
+            to < texts.size() ? String.format(Locale.ROOT, ", about %.0f s left", (texts.size() - to) / rate) : "");
+      }
+      if (what.equals("corpus texts")) err.println("scoring, block by block ...");
+      return out;
+    };
   }
 
   private static Double decimal(Options o, String name) {

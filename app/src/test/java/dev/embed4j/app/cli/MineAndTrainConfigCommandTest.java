@@ -53,6 +53,7 @@ class MineAndTrainConfigCommandTest {
       assertTrue(!row.get("negative").asText().equals(row.get("answer").asText()), line);
     }
     assertTrue(r.out().contains("mined 60 rows for 30 pairs"), r.out());
+    assertTrue(r.err().contains("embedded 30 of 30 anchors") && r.err().contains("texts/s"), "progress on stderr: " + r.err());
 
     CliRun t = CliRun.of("mine", "--data", pairs.toString(), "--output", out.toString(), "--model", model.toString(),
         "--format", "n-tuple", "--num-negatives", "3", "--sampling", "random", "--seed", "5", "--range-min", "1",
