@@ -10,8 +10,13 @@ import dev.embed4j.engine.Tensor;
 import dev.embed4j.engine.backend.Backend;
 import dev.embed4j.engine.backend.Backends;
 import dev.embed4j.engine.backend.Storage;
+import dev.embed4j.losses.Direction;
+import dev.embed4j.losses.HardnessMode;
 import dev.embed4j.losses.MultipleNegativesRankingLoss;
 import dev.embed4j.losses.MultipleNegativesSymmetricRankingLoss;
+import dev.embed4j.losses.PartitionMode;
+import dev.embed4j.losses.SimilarityFunction;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.AfterEach;
@@ -201,6 +206,14 @@ class CudaPairwiseLogSumExpTest {
       compare("MNRL with one hard negative, chunk " + chunk, 2e-5, 2e-4, dev -> {
         Tensor q = emb(1, dev, batch, d), p = emb(2, dev, batch, d), neg = emb(3, dev, batch, d);
         Tensor loss = new MultipleNegativesRankingLoss().computeLoss(List.of(q, p, neg), null);
+        loss.backward();
+        return withGrads(List.of(loss), q, p, neg);
+      });
+      compare("MNRL with one hard negative and in-batch hardness, doc→query joint, chunk " + chunk, 2e-5, 2e-4, dev -> {
+        Tensor q = emb(6, dev, batch, d), p = emb(7, dev, batch, d), neg = emb(8, dev, batch, d);
+        Tensor loss = new MultipleNegativesRankingLoss(20f, SimilarityFunction.COSINE,
+            EnumSet.of(Direction.QUERY_TO_DOC, Direction.DOC_TO_QUERY), PartitionMode.JOINT,
+            HardnessMode.IN_BATCH_NEGATIVES, 9f).computeLoss(List.of(q, p, neg), null);
         loss.backward();
         return withGrads(List.of(loss), q, p, neg);
       });

@@ -31,7 +31,7 @@ import jdk.incubator.vector.VectorSpecies;
  * tile micro-kernels of their own (see bench/RESULTS.md, "Kernel history moved from the Javadoc").
  *
  * <p>Cost: forward n·m·d FMAs and 1–2 exp per element; backward 3·n·m·d FMAs (recompute + two products)
- * and 1–2 exp per element. Extra memory: a block of scores per thread, the gB copies and the column
+ * and 1–2 exp per element; a hardness penalty adds a multiply per penalised element, in each pass. Extra memory: a block of scores per thread, the gB copies and the column
  * statistics (2·m floats per thread); never n×m. Measured: see ContrastiveLossBenchmark in the bench
  * module.
  */
