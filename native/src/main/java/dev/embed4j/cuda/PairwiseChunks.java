@@ -85,7 +85,8 @@ final class PairwiseChunks {
   }
 
   /** The penalty's ranges on the device, or null for none (α = 0: the ranges are then not uploaded). */
-  private static Hardness uploadHardness(Ops o, float scale, int n, float hardness, int[] hardStart, int[] hardEnd, int hardPeriod, boolean hardComplement) {
+  private static Hardness uploadHardness(Ops o, float scale, int n, float hardness, int[] hardStart, int[] hardEnd,
+      int hardPeriod, boolean hardComplement) {
     if (hardness == 0f) return null;
     return new Hardness(1f + hardness / scale, o.uploadMask(hardStart, hardEnd, n, hardPeriod), hardComplement);
   }
@@ -99,8 +100,8 @@ final class PairwiseChunks {
    * {@link dev.embed4j.engine.backend.Backend#pairwiseLogSumExp} has them.
    */
   static void forward(Ops o, long a, long b, int n, int m, int d, float scale, int[] maskStart, int[] maskEnd,
-      int maskPeriod, float hardness, int[] hardStart, int[] hardEnd, int hardPeriod, boolean hardComplement, long rowLse, long colLse,
-      long diag, int rowsPerChunk) {
+      int maskPeriod, float hardness, int[] hardStart, int[] hardEnd, int hardPeriod, boolean hardComplement,
+      long rowLse, long colLse, long diag, int rowsPerChunk) {
     if (n == 0) return;
     if (m == 0) {
       o.fill(rowLse, n, Float.NEGATIVE_INFINITY);
@@ -131,14 +132,15 @@ final class PairwiseChunks {
    * out). With {@code diag} not 0 each chunk first computes its rowLse and diagonal: the rows-only forward.
    */
   static void gradient(Ops o, long a, long b, int n, int m, int d, float scale, int[] maskStart, int[] maskEnd,
-      int maskPeriod, float hardness, int[] hardStart, int[] hardEnd, int hardPeriod, boolean hardComplement, long diag, long rowLse, long gRow, float rowWeight, long colLse, long gCol, long gDiag, long gA,
-      long gB, int rowsPerChunk) {
+      int maskPeriod, float hardness, int[] hardStart, int[] hardEnd, int hardPeriod, boolean hardComplement,
+      long diag, long rowLse, long gRow, float rowWeight, long colLse, long gCol, long gDiag, long gA, long gB,
+      int rowsPerChunk) {
     if (m > 0 && d > 0) o.fill(gB, (long) m * d, 0f);
     if (n == 0 || m == 0 || d == 0) {
       if (d > 0) o.fill(gA, (long) n * d, 0f);
       if (diag != 0 && n > 0) {
-        forward(o, a, b, n, m, d, scale, maskStart, maskEnd, maskPeriod, hardness, hardStart, hardEnd, hardPeriod, hardComplement, rowLse, 0,
-            diag, rowsPerChunk);
+        forward(o, a, b, n, m, d, scale, maskStart, maskEnd, maskPeriod, hardness, hardStart, hardEnd, hardPeriod,
+            hardComplement, rowLse, 0, diag, rowsPerChunk);
       }
       return;
     }

@@ -31,9 +31,9 @@ import jdk.incubator.vector.VectorSpecies;
  * tile micro-kernels of their own (see bench/RESULTS.md, "Kernel history moved from the Javadoc").
  *
  * <p>Cost: forward n·m·d FMAs and 1–2 exp per element; backward 3·n·m·d FMAs (recompute + two products)
- * and 1–2 exp per element; a hardness penalty adds a multiply per penalised element, in each pass. Extra memory: a block of scores per thread, the gB copies and the column
- * statistics (2·m floats per thread); never n×m. Measured: see ContrastiveLossBenchmark in the bench
- * module.
+ * and 1–2 exp per element; a hardness penalty adds a multiply per penalised element, in each pass. Extra
+ * memory: a block of scores per thread, the gB copies and the column statistics (2·m floats per thread);
+ * never n×m. Measured: see ContrastiveLossBenchmark in the bench module.
  */
 public final class PairwiseLogSumExpKernel {
   private static final VectorSpecies<Float> SP = FloatVector.SPECIES_PREFERRED;
@@ -281,7 +281,9 @@ public final class PairwiseLogSumExpKernel {
           multiply(s, t, (int) Math.max(0, base + hi), (int) Math.min(m, base + p + lo), factor);
         }
       } else if (lo < hi) {
-        for (long base = 0; base + lo < m; base += p) multiply(s, t, (int) (base + lo), (int) Math.min(m, base + hi), factor);
+        for (long base = 0; base + lo < m; base += p) {
+          multiply(s, t, (int) (base + lo), (int) Math.min(m, base + hi), factor);
+        }
       }
       if (i < m) s[t + i] = keep;
     }

@@ -27,7 +27,8 @@ public final class PairwiseLogSumExpReference {
 
   /** S in double, penalised elements raised by α·dot, excluded elements at −∞. */
   public static double[] scores(float[] a, float[] b, int n, int m, int d, float scale, int[] maskStart,
-      int[] maskEnd, int maskPeriod, float hardness, int[] hardStart, int[] hardEnd, int hardPeriod, boolean hardComplement) {
+      int[] maskEnd, int maskPeriod, float hardness, int[] hardStart, int[] hardEnd, int hardPeriod,
+      boolean hardComplement) {
     double[] s = new double[n * m];
     for (int i = 0; i < n; i++) {
       for (int j = 0; j < m; j++) {
@@ -42,8 +43,8 @@ public final class PairwiseLogSumExpReference {
   }
 
   public static void forward(float[] a, float[] b, int n, int m, int d, float scale, int[] maskStart, int[] maskEnd,
-      int maskPeriod, float hardness, int[] hardStart, int[] hardEnd, int hardPeriod, boolean hardComplement, float[] rowLse, float[] colLse,
-      float[] diag) {
+      int maskPeriod, float hardness, int[] hardStart, int[] hardEnd, int hardPeriod, boolean hardComplement,
+      float[] rowLse, float[] colLse, float[] diag) {
     double[] s = scores(a, b, n, m, d, scale, maskStart, maskEnd, maskPeriod, hardness, hardStart, hardEnd, hardPeriod,
         hardComplement);
     double[] rows = rowLse(s, n, m), cols = colLse(s, n, m);
@@ -57,8 +58,8 @@ public final class PairwiseLogSumExpReference {
   }
 
   public static void backward(float[] a, float[] b, int n, int m, int d, float scale, int[] maskStart, int[] maskEnd,
-      int maskPeriod, float hardness, int[] hardStart, int[] hardEnd, int hardPeriod, boolean hardComplement, float[] gRow, float[] gCol,
-      float[] gDiag, float[] gA, float[] gB) {
+      int maskPeriod, float hardness, int[] hardStart, int[] hardEnd, int hardPeriod, boolean hardComplement,
+      float[] gRow, float[] gCol, float[] gDiag, float[] gA, float[] gB) {
     double[] s = scores(a, b, n, m, d, scale, maskStart, maskEnd, maskPeriod, hardness, hardStart, hardEnd, hardPeriod,
         hardComplement);
     double[] rows = rowLse(s, n, m), cols = colLse(s, n, m);
