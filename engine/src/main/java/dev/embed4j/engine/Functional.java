@@ -109,4 +109,14 @@ public final class Functional {
       PairwiseLogSumExp.Mask mask, boolean columns, boolean rowGradientInForward) {
     return PairwiseLogSumExp.apply(a, b, scale, mask, columns, rowGradientInForward);
   }
+
+  /**
+   * {@link #pairwiseLogSumExp(Tensor, Tensor, float, PairwiseLogSumExp.Mask, boolean, boolean)} with a
+   * hardness penalty (or null): selected off-diagonal scores raised by strength·sim, with no gradient through
+   * the raise (see {@link PairwiseLogSumExp.Hardness}).
+   */
+  public static PairwiseLogSumExp.Result pairwiseLogSumExp(Tensor a, Tensor b, float scale,
+      PairwiseLogSumExp.Mask mask, boolean columns, boolean rowGradientInForward, PairwiseLogSumExp.Hardness hardness) {
+    return PairwiseLogSumExp.apply(a, b, scale, mask, columns, rowGradientInForward, hardness);
+  }
 }

@@ -26,11 +26,32 @@ import java.util.Set;
  * and doc→query may be selected: query→query and doc→doc never hold the positive, so their own
  * cross-entropy would be negative (refused, as sentence-transformers refuses it since PR #3677). The
  * masking is sentence-transformers' (5.3 and later). Defaults: scale 20, cosine similarity, query→doc,
- * joint.
+ * joint, no hardness penalty.
+ *
+ * <p>Hardness (sentence-transformers 5.3's {@code hardness_mode} and {@code hardness_strength}): with
+ * α = hardnessStrength ≥ 0, the query→doc logits that the {@link HardnessMode} selects are raised by
+ * α·sg(sim(q_i, D_j)), sg a stop-gradient:
+ * <pre>
+ *   query→doc logit = s(q_i, D_j) + α·sg(sim(q_i, D_j))   j penalised (never j = i)
+ *                     s(q_i, D_j)                          otherwise
+ *   IN_BATCH_NEGATIVES  j mod B ≠ i                 (other rows' positives and hard negatives)
+ *   HARD_NEGATIVES      j ≥ B and j mod B = i       (the row's own hard negatives)
+ *   ALL_NEGATIVES       j ≠ i
+ * </pre>
+ * The penalty's value enters log Z_i, its gradient does not: a negative the model already finds close weighs
+ * exp(α·sim) times more in the softmax, and the gradient through every logit is still scale·∂sim. The
+ * positive score s(q_i, d⁺_i) and the other directions are left as they are. This is the hardness weighting
+ * of Lan et al. 2025, "LLaVE: Large Language and Vision Embedding Models with Hardness-Weighted Contrastive
+ * Learning" (arXiv 2503.04812, Eq. 5, in-batch negatives, α = 9), and of Schechter Vera et al. 2025,
+ * "EmbeddingGemma: Powerful and Lightweight Text Representations" (arXiv 2509.20354, hard negatives, α = 5),
+ * as a logit offset: exp(s + α·sim) = w·exp(s) with w = exp(α·sg(sim)). Default off (no mode, strength 0);
+ * a mode with strength 0 changes nothing, the case sentence-transformers warns about (this library does
+ * not log), and HARD_NEGATIVES without negative columns changes nothing either.
  *
  * <p>Each direction is one call to the fused {@link PairwiseLogSumExp} op: query→doc and doc→query
  * share one pass (the row and the column log-sum-exp of q·Dᵀ, the latter restricted to the positive
- * block), so no B × (k+1)B matrix is ever held.
+ * block), so no B × (k+1)B matrix is ever held. With a hardness penalty the columns of that pass hold
+ * penalised logits, so doc→query then takes a pass of its own over d⁺·qᵀ.
  *
  * <p>Precision: log Z_i and s(q_i, d⁺_i) are both near the scale, so their float32 difference is only good
  * to about 1e-6 absolute, 2.5e-3 of the 4e-4 a trained model reaches. The fused op therefore leaves the
@@ -46,6 +67,8 @@ public class MultipleNegativesRankingLoss implements EmbeddingLoss {
   private final SimilarityFunction similarity;
   private final Set<Direction> directions;
   private final PartitionMode partitionMode;
+  private final HardnessMode hardnessMode;
+  private final float hardnessStrength;
 
   public MultipleNegativesRankingLoss() {
     this(20f, SimilarityFunction.COSINE);
@@ -57,6 +80,15 @@ public class MultipleNegativesRankingLoss implements EmbeddingLoss {
 
   public MultipleNegativesRankingLoss(float scale, SimilarityFunction similarity, Set<Direction> directions,
       PartitionMode partitionMode) {
+    this(scale, similarity, directions, partitionMode, null, 0f);
+  }
+
+  /**
+   * @param hardnessMode which query→doc logits get the hardness penalty, or null for none
+   * @param hardnessStrength α ≥ 0 (finite), the penalty's weight on the unscaled similarity; 0 is no penalty
+   */
+  public MultipleNegativesRankingLoss(float scale, SimilarityFunction similarity, Set<Direction> directions,
+      PartitionMode partitionMode, HardnessMode hardnessMode, float hardnessStrength) {
     if (!(scale > 0) || !Float.isFinite(scale)) {
       throw new IllegalArgumentException(name() + ": scale must be a positive number, got " + scale);
     }
@@ -75,10 +107,16 @@ public class MultipleNegativesRankingLoss implements EmbeddingLoss {
           + "per-direction loss is negative and draws the training away from the positive; use "
           + "PartitionMode.JOINT with these directions, or PER_DIRECTION with QUERY_TO_DOC and DOC_TO_QUERY only");
     }
+    if (!(hardnessStrength >= 0) || !Float.isFinite(hardnessStrength)) {
+      throw new IllegalArgumentException(name() + ": hardnessStrength must be a finite number ≥ 0 (LLaVE uses 9, "
+          + "EmbeddingGemma 5), got " + hardnessStrength);
+    }
     this.scale = scale;
     this.similarity = similarity;
     this.directions = EnumSet.copyOf(directions);
     this.partitionMode = partitionMode;
+    this.hardnessMode = hardnessMode;
+    this.hardnessStrength = hardnessStrength;
   }
 
   public float scale() {
@@ -97,6 +135,32 @@ public class MultipleNegativesRankingLoss implements EmbeddingLoss {
     return partitionMode;
   }
 
+  /** Which query→doc logits get the hardness penalty; null for none. */
+  public HardnessMode hardnessMode() {
+    return hardnessMode;
+  }
+
+  /** α, the hardness penalty's weight; 0 for none. */
+  public float hardnessStrength() {
+    return hardnessStrength;
+  }
+
+  /**
+   * The penalty for B queries against k + 1 blocks of B documents, or null when it changes nothing (no
+   * mode, strength 0, or HARD_NEGATIVES without negative columns). A row's own documents are the columns
+   * j ≡ i (mod B); the op never penalises j = i.
+   */
+  private PairwiseLogSumExp.Hardness hardness(int batch, int docColumns) {
+    if (hardnessMode == null || hardnessStrength == 0f) return null;
+    if (hardnessMode == HardnessMode.HARD_NEGATIVES && docColumns == 1) return null;
+    var own = PairwiseLogSumExp.Mask.diagonalEvery(batch, batch);
+    return switch (hardnessMode) {
+      case IN_BATCH_NEGATIVES -> new PairwiseLogSumExp.Hardness(hardnessStrength, own, true);
+      case HARD_NEGATIVES -> new PairwiseLogSumExp.Hardness(hardnessStrength, own, false);
+      case ALL_NEGATIVES -> new PairwiseLogSumExp.Hardness(hardnessStrength, null, true);
+    };
+  }
+
   @Override
   public Tensor computeLoss(List<Tensor> embeddings, float[] labels) {
     int batch = InputChecks.embeddings(name(), embeddings, 2, Integer.MAX_VALUE, true);
@@ -107,10 +171,12 @@ public class MultipleNegativesRankingLoss implements EmbeddingLoss {
     Tensor positives = docs.get(0);
 
     // query→doc with the positive left out of both sums: its row and column log-sum-exps are over the
-    // negatives only, and diag is the positive score s⁺_i all the same.
+    // negatives only, and diag is the positive score s⁺_i all the same (never penalised).
     boolean docToQuery = directions.contains(Direction.DOC_TO_QUERY);
+    PairwiseLogSumExp.Hardness hardness = hardness(batch, docs.size());
+    boolean sharedColumns = docToQuery && hardness == null;
     var queryToDoc = Functional.pairwiseLogSumExp(queries, allDocs, scale, PairwiseLogSumExp.Mask.diagonal(batch),
-        docToQuery, false);
+        sharedColumns, false, hardness);
     Tensor positive = queryToDoc.diag();
     // Per direction, log of its negatives' mass relative to the positive: log Σ exp(s − s⁺_i).
     List<Tensor> negatives = new ArrayList<>();
@@ -123,10 +189,15 @@ public class MultipleNegativesRankingLoss implements EmbeddingLoss {
           false, false).rowLse().sub(positive));
       from.add(Direction.QUERY_TO_QUERY);
     }
-    if (docToQuery) {
+    if (sharedColumns) {
       // Column j < B of q·Dᵀ is d⁺_j against every query but q_j: the doc→query row of d⁺_j, positive left out.
       Tensor columns = queryToDoc.colLse();
       negatives.add((columns.size(0) == batch ? columns : columns.slice(0, 0, batch)).sub(positive));
+      from.add(Direction.DOC_TO_QUERY);
+    } else if (docToQuery) {
+      // The columns of q·Dᵀ hold penalised logits, which doc→query must not see: d⁺·qᵀ, rows, positive left out.
+      negatives.add(Functional.pairwiseLogSumExp(positives, queries, scale, PairwiseLogSumExp.Mask.diagonal(batch),
+          false, false).rowLse().sub(positive));
       from.add(Direction.DOC_TO_QUERY);
     }
     if (directions.contains(Direction.DOC_TO_DOC) && batch > 1) {

@@ -36,15 +36,39 @@ final class Float64Losses {
   /** MultipleNegativesRankingLoss as sentence-transformers 5.3 computes it, matrices and all. */
   static double mnrl(double[][] cols, int batch, int dim, double scale, boolean cosine, Set<Direction> dirs,
       PartitionMode mode) {
+    return mnrl(cols, batch, dim, scale, cosine, dirs, mode, null, 0, cols);
+  }
+
+  /**
+   * The same with sentence-transformers 5.3's hardness penalty, straight from its definition: query→doc
+   * logit (i, j) gets α·sim(q_i, D_j) added when the mode selects j (never j = i; D_j belongs to q_i when
+   * j mod B = i), and nothing else changes. The penalty's similarity is taken of {@code frozen}, the columns
+   * at the point a gradient is checked at: it is a stop-gradient, so a central difference must see it as a
+   * constant. Pass the columns themselves for a plain value.
+   */
+  static double mnrl(double[][] cols, int batch, int dim, double scale, boolean cosine, Set<Direction> dirs,
+      PartitionMode mode, HardnessMode hardness, double strength, double[][] frozen) {
     int k = cols.length - 1;
-    double[] q = rows(cols[0], batch, dim, cosine);
-    double[] docs = new double[k * batch * dim];
-    for (int c = 1; c <= k; c++) System.arraycopy(rows(cols[c], batch, dim, cosine), 0, docs, (c - 1) * batch * dim, batch * dim);
+    double[] q = rows(cols[0], batch, dim, cosine), qFrozen = rows(frozen[0], batch, dim, cosine);
+    double[] docs = new double[k * batch * dim], docsFrozen = new double[k * batch * dim];
+    for (int c = 1; c <= k; c++) {
+      System.arraycopy(rows(cols[c], batch, dim, cosine), 0, docs, (c - 1) * batch * dim, batch * dim);
+      System.arraycopy(rows(frozen[c], batch, dim, cosine), 0, docsFrozen, (c - 1) * batch * dim, batch * dim);
+    }
     int m = k * batch;
     double total = 0;
     for (int i = 0; i < batch; i++) {
       double[] qd = new double[m], qq = new double[batch], dq = new double[batch], dd = new double[m];
-      for (int j = 0; j < m; j++) qd[j] = scale * dot(q, i, docs, j, dim);
+      for (int j = 0; j < m; j++) {
+        qd[j] = scale * dot(q, i, docs, j, dim);
+        boolean own = j % batch == i;
+        boolean penalised = hardness != null && j != i && switch (hardness) {
+          case IN_BATCH_NEGATIVES -> !own;
+          case HARD_NEGATIVES -> own && j >= batch;
+          case ALL_NEGATIVES -> true;
+        };
+        if (penalised) qd[j] += strength * dot(qFrozen, i, docsFrozen, j, dim);
+      }
       for (int j = 0; j < batch; j++) qq[j] = j == i ? Double.NEGATIVE_INFINITY : scale * dot(q, i, q, j, dim);
       for (int j = 0; j < batch; j++) dq[j] = scale * dot(docs, i, q, j, dim);
       for (int j = 0; j < m; j++) dd[j] = j % batch == i ? Double.NEGATIVE_INFINITY : scale * dot(docs, i, docs, j, dim);

@@ -80,6 +80,10 @@ class GradCacheTest {
     var gte = new MultipleNegativesRankingLoss(20f, SimilarityFunction.COSINE, EnumSet.allOf(Direction.class),
         PartitionMode.JOINT);
     compare("CMNRL all directions", 3, gte::computeLoss, new CachedMultipleNegativesRankingLoss<>(gte, MINI));
+    // the cached loss runs the wrapped loss on the cached embeddings: its hardness penalty too
+    var llave = new MultipleNegativesRankingLoss(20f, SimilarityFunction.COSINE,
+        EnumSet.of(Direction.QUERY_TO_DOC, Direction.DOC_TO_QUERY), PartitionMode.JOINT, HardnessMode.IN_BATCH_NEGATIVES, 9f);
+    compare("CMNRL in-batch hardness", 3, llave::computeLoss, new CachedMultipleNegativesRankingLoss<>(llave, MINI));
   }
 
   @Test

@@ -318,25 +318,29 @@ public final class CudaBackend implements Backend {
 
   @Override
   public synchronized void pairwiseLogSumExp(Storage a, Storage b, int n, int m, int d, float scale, int[] maskStart,
-      int[] maskEnd, int maskPeriod, Storage rowLse, Storage colLse, Storage diag) {
+      int[] maskEnd, int maskPeriod, float hardness, int[] hardStart, int[] hardEnd, int hardPeriod, boolean hardComplement, Storage rowLse,
+      Storage colLse, Storage diag) {
     cuda.bind();
-    pairwise.pairwiseLogSumExp(a, b, n, m, d, scale, maskStart, maskEnd, maskPeriod, rowLse, colLse, diag);
+    pairwise.pairwiseLogSumExp(a, b, n, m, d, scale, maskStart, maskEnd, maskPeriod, hardness, hardStart, hardEnd, hardPeriod, hardComplement,
+        rowLse, colLse, diag);
   }
 
   @Override
   public synchronized void pairwiseLogSumExpBackward(Storage a, Storage b, int n, int m, int d, float scale,
-      int[] maskStart, int[] maskEnd, int maskPeriod, Storage rowLse, Storage colLse, Storage gRowLse, Storage gColLse,
-      Storage gDiag, Storage gA, Storage gB) {
+      int[] maskStart, int[] maskEnd, int maskPeriod, float hardness, int[] hardStart, int[] hardEnd, int hardPeriod, boolean hardComplement,
+      Storage rowLse, Storage colLse, Storage gRowLse, Storage gColLse, Storage gDiag, Storage gA, Storage gB) {
     cuda.bind();
-    pairwise.pairwiseLogSumExpBackward(a, b, n, m, d, scale, maskStart, maskEnd, maskPeriod, rowLse, colLse, gRowLse,
-        gColLse, gDiag, gA, gB);
+    pairwise.pairwiseLogSumExpBackward(a, b, n, m, d, scale, maskStart, maskEnd, maskPeriod, hardness, hardStart,
+        hardEnd, hardPeriod, hardComplement, rowLse, colLse, gRowLse, gColLse, gDiag, gA, gB);
   }
 
   /** Rows only with the gradients of Σ rowLse, from the same chunks: three GEMM-sized passes in all. */
   @Override
   public synchronized void pairwiseLogSumExpWithRowGradient(Storage a, Storage b, int n, int m, int d, float scale,
-      int[] maskStart, int[] maskEnd, int maskPeriod, Storage rowLse, Storage diag, Storage gA, Storage gB) {
+      int[] maskStart, int[] maskEnd, int maskPeriod, float hardness, int[] hardStart, int[] hardEnd, int hardPeriod, boolean hardComplement,
+      Storage rowLse, Storage diag, Storage gA, Storage gB) {
     cuda.bind();
-    pairwise.pairwiseLogSumExpWithRowGradient(a, b, n, m, d, scale, maskStart, maskEnd, maskPeriod, rowLse, diag, gA, gB);
+    pairwise.pairwiseLogSumExpWithRowGradient(a, b, n, m, d, scale, maskStart, maskEnd, maskPeriod, hardness,
+        hardStart, hardEnd, hardPeriod, hardComplement, rowLse, diag, gA, gB);
   }
 }

@@ -40,24 +40,28 @@ final class PairwiseLogSumExpKernels {
   }
 
   void pairwiseLogSumExp(Storage a, Storage b, int n, int m, int d, float scale, int[] maskStart, int[] maskEnd,
-      int maskPeriod, Storage rowLse, Storage colLse, Storage diag) {
+      int maskPeriod, float hardness, int[] hardStart, int[] hardEnd, int hardPeriod, boolean hardComplement,
+      Storage rowLse, Storage colLse, Storage diag) {
     PairwiseChunks.forward(pairOps, cuda.addr(a), cuda.addr(b), n, m, d, scale, maskStart, maskEnd, maskPeriod,
-        cuda.addr(rowLse), colLse == null ? 0 : cuda.addr(colLse), cuda.addr(diag), pairwiseChunkRows(n, m));
+        hardness, hardStart, hardEnd, hardPeriod, hardComplement, cuda.addr(rowLse), orZero(colLse), cuda.addr(diag),
+        pairwiseChunkRows(n, m));
   }
 
   void pairwiseLogSumExpBackward(Storage a, Storage b, int n, int m, int d, float scale, int[] maskStart, int[] maskEnd,
-      int maskPeriod, Storage rowLse, Storage colLse, Storage gRowLse, Storage gColLse, Storage gDiag, Storage gA,
-      Storage gB) {
-    PairwiseChunks.gradient(pairOps, cuda.addr(a), cuda.addr(b), n, m, d, scale, maskStart, maskEnd, maskPeriod, 0,
-        cuda.addr(rowLse), orZero(gRowLse), 0f, orZero(colLse), orZero(gColLse), orZero(gDiag), cuda.addr(gA),
-        cuda.addr(gB), pairwiseChunkRows(n, m));
+      int maskPeriod, float hardness, int[] hardStart, int[] hardEnd, int hardPeriod, boolean hardComplement,
+      Storage rowLse, Storage colLse, Storage gRowLse, Storage gColLse, Storage gDiag, Storage gA, Storage gB) {
+    PairwiseChunks.gradient(pairOps, cuda.addr(a), cuda.addr(b), n, m, d, scale, maskStart, maskEnd, maskPeriod,
+        hardness, hardStart, hardEnd, hardPeriod, hardComplement, 0, cuda.addr(rowLse), orZero(gRowLse), 0f,
+        orZero(colLse), orZero(gColLse), orZero(gDiag), cuda.addr(gA), cuda.addr(gB), pairwiseChunkRows(n, m));
   }
 
   /** Rows only with the gradients of Σ rowLse, from the same chunks: three GEMM-sized passes in all. */
   void pairwiseLogSumExpWithRowGradient(Storage a, Storage b, int n, int m, int d, float scale, int[] maskStart,
-      int[] maskEnd, int maskPeriod, Storage rowLse, Storage diag, Storage gA, Storage gB) {
+      int[] maskEnd, int maskPeriod, float hardness, int[] hardStart, int[] hardEnd, int hardPeriod,
+      boolean hardComplement, Storage rowLse, Storage diag, Storage gA, Storage gB) {
     PairwiseChunks.gradient(pairOps, cuda.addr(a), cuda.addr(b), n, m, d, scale, maskStart, maskEnd, maskPeriod,
-        cuda.addr(diag), cuda.addr(rowLse), 0, 1f, 0, 0, 0, cuda.addr(gA), cuda.addr(gB), pairwiseChunkRows(n, m));
+        hardness, hardStart, hardEnd, hardPeriod, hardComplement, cuda.addr(diag), cuda.addr(rowLse), 0, 1f, 0, 0, 0,
+        cuda.addr(gA), cuda.addr(gB), pairwiseChunkRows(n, m));
   }
 
   private long orZero(Storage s) {
@@ -121,6 +125,13 @@ final class PairwiseLogSumExpKernels {
     private KernelArgs chunk(long s, int rows, int m, int row0, PairwiseChunks.Mask mask) {
       return args.begin().ptr(s).i32(rows).i32(m).i32(row0).ptr(mask.start()).ptr(mask.end()).i32(mask.period())
           .i32(mask.present() ? 1 : 0);
+    }
+
+    @Override
+    public void harden(long s, int rows, int m, int row0, PairwiseChunks.Mask ranges, boolean complement, float factor) {
+      chunk(s, rows, m, row0, ranges).i32(complement ? 1 : 0).f32(factor);
+      cuda.launch(cuda.kernel("pairwise.cu", "e4j_pair_harden"), Math.min(ceilDiv(m, THREADS), 1024),
+          Math.min(rows, 65_535), THREADS, 1, 0);
     }
 
     @Override

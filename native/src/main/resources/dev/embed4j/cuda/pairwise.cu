@@ -8,6 +8,9 @@
  * Mask: element (i, j) is excluded when hasMask and mStart[i] <= (j mod period) < mEnd[i]; an excluded
  * element counts as -inf in every sum and gets a zero gradient. A period of 0x7fffffff means plain ranges
  * (no modulo taken).
+ *
+ * Hardness: e4j_pair_harden multiplies the penalised elements of a chunk by 1 + alpha/scale right after its
+ * GEMM, before any kernel below reads it; the ranges that select them have the mask's form.
  */
 #include "common.cuh"
 
@@ -41,6 +44,26 @@ static __device__ __forceinline__ void lseMerge(float& m, float& s, float m2, fl
     m = m2;
   } else {
     s += s2 * expf(m2 - m);
+  }
+}
+
+/**
+ * The hardness penalty on a chunk, in place: element (i, j), j != i, becomes S_ij*factor (factor = 1 +
+ * alpha/scale, which adds alpha*S_ij/scale) when (hasRanges && hStart[i] <= (j mod period) < hEnd[i]) differs
+ * from complement; the diagonal is never penalised. Same grid as e4j_pair_grad: x strides the columns, y the
+ * rows. The gradient kernels then take G from the penalised scores and the products keep the factor scale,
+ * so the penalty is a constant (a stop-gradient) to the backward.
+ */
+extern "C" __global__ void e4j_pair_harden(float* s, int rows, int m, int row0, const int* hStart, const int* hEnd,
+    int period, int hasRanges, int complement, float factor) {
+  bool outside = complement != 0;
+  for (int r = blockIdx.y; r < rows; r += gridDim.y) {
+    int i = row0 + r;
+    float* sr = s + (long long) r * m;
+    for (int j = blockIdx.x * blockDim.x + threadIdx.x; j < m; j += gridDim.x * blockDim.x) {
+      bool inside = hasRanges && pairExcluded(hStart, hEnd, period, i, j);
+      if (j != i && inside != outside) sr[j] *= factor;
+    }
   }
 }
 

@@ -15,8 +15,9 @@ import org.junit.jupiter.api.Test;
 /**
  * The CUDA backend's chunk walk ({@link PairwiseChunks}) without a GPU: the same walk runs on plain Java
  * twins of the kernels of pairwise.cu and of cuBLAS, and must give what the CPU backend's pairwise kernel
- * gives, for one row per chunk, a few rows, and all rows at once; every mask form; n ≠ m; forward, backward
- * with any upstream gradient absent, and the rows-only forward with its gradient. This checks the chunk
+ * gives, for one row per chunk, a few rows, and all rows at once; every mask form, without and with each form
+ * of hardness penalty; n ≠ m; forward, backward with any upstream gradient absent, and the rows-only forward
+ * with its gradient. This checks the chunk
  * offsets, the GEMM arguments, the order of the passes and the semantics the kernels are meant to have;
  * the kernels' own code runs only on a GPU ({@link CudaPairwiseLogSumExpTest}).
  */
@@ -120,6 +121,17 @@ class PairwiseChunksTest {
       }
     }
 
+    /** e4j_pair_harden: penalised (j ≠ i, range test ≠ complement) elements times the factor. */
+    @Override
+    public void harden(long s, int rows, int m, int row0, PairwiseChunks.Mask ranges, boolean complement, float factor) {
+      for (int r = 0; r < rows; r++) {
+        int i = row0 + r;
+        for (int j = 0; j < m; j++) {
+          if (j != i && excluded(ranges, i, j) != complement) set(s, (long) r * m + j, get(s, (long) r * m + j) * factor);
+        }
+      }
+    }
+
     @Override
     public void rowLse(long s, int rows, int m, int row0, PairwiseChunks.Mask mask, long rowLse, long diag, int diagCount) {
       for (int r = 0; r < rows; r++) {
@@ -199,54 +211,76 @@ class PairwiseChunksTest {
 
   @Test
   void theChunkWalkGivesTheCpuKernelsResults() {
-    Backend cpu = Backends.cpu();
     Random r = new Random(3);
     for (int[] size : new int[][] {{1, 1, 1}, {13, 9, 5}, {9, 13, 7}, {20, 20, 3}}) {
-      int n = size[0], m = size[1], d = size[2], k = Math.min(n, m);
-      float scale = 20f;
-      float[] a = gaussian(r, n * d, 0.3f), b = gaussian(r, m * d, 0.3f);
-      float[] gRow = gaussian(r, n, 1), gCol = gaussian(r, m, 1), gDiag = gaussian(r, k, 1);
-      for (PairwiseMaskCase mc : PairwiseMaskCase.all(n, m, r)) {
-        // the CPU backend: forward, backward with all upstream gradients, rows only with the row gradient
-        Storage ca = cpu.upload(a), cb = cpu.upload(b), row = cpu.allocate(n), col = cpu.allocate(m), dg = cpu.allocate(k);
-        cpu.pairwiseLogSumExp(ca, cb, n, m, d, scale, mc.start(), mc.end(), mc.period(), row, col, dg);
-        float[] eRow = host(cpu, row, n), eCol = host(cpu, col, m), eDiag = host(cpu, dg, k);
-        for (int rowsPerChunk : new int[] {1, 3, n}) {
-          String what = "n=" + n + " m=" + m + " d=" + d + " mask " + mc.name() + ", " + rowsPerChunk + " rows a chunk";
-          JavaOps o = new JavaOps();
-          long pa = o.put(a.clone()), pb = o.put(b.clone()), pRow = o.garbage(n), pCol = o.garbage(m), pDiag = o.garbage(k);
-          PairwiseChunks.forward(o, pa, pb, n, m, d, scale, mc.start(), mc.end(), mc.period(), pRow, pCol, pDiag,
-              rowsPerChunk);
-          assertClose(what + ": rowLse", eRow, copy(o, pRow, n), 1e-4, 1e-5);
-          assertClose(what + ": colLse", eCol, copy(o, pCol, m), 1e-4, 1e-5);
-          assertClose(what + ": diag", eDiag, copy(o, pDiag, k), 1e-5, 1e-5);
-
-          for (int variant = 0; variant < 3; variant++) {
-            float[] gr = variant == 2 ? null : gRow, gc = variant == 1 ? null : gCol, gd = variant == 1 ? null : gDiag;
-            Storage gA = cpu.allocate((long) n * d), gB = cpu.allocate((long) m * d);
-            cpu.pairwiseLogSumExpBackward(ca, cb, n, m, d, scale, mc.start(), mc.end(), mc.period(), cpu.upload(eRow),
-                cpu.upload(eCol), gr == null ? null : cpu.upload(gr), gc == null ? null : cpu.upload(gc),
-                gd == null ? null : cpu.upload(gd), gA, gB);
-            long pgA = o.garbage(n * d), pgB = o.garbage(m * d);
-            PairwiseChunks.gradient(o, pa, pb, n, m, d, scale, mc.start(), mc.end(), mc.period(), 0, o.put(eRow.clone()),
-                gr == null ? 0 : o.put(gr.clone()), 0f, o.put(eCol.clone()), gc == null ? 0 : o.put(gc.clone()),
-                gd == null ? 0 : o.put(gd.clone()), pgA, pgB, rowsPerChunk);
-            assertClose(what + ": gA, variant " + variant, host(cpu, gA, n * d), copy(o, pgA, n * d), 1e-4, 1e-4);
-            assertClose(what + ": gB, variant " + variant, host(cpu, gB, m * d), copy(o, pgB, m * d), 1e-4, 1e-4);
-          }
-
-          Storage row2 = cpu.allocate(n), dg2 = cpu.allocate(k), gA = cpu.allocate((long) n * d), gB = cpu.allocate((long) m * d);
-          cpu.pairwiseLogSumExpWithRowGradient(ca, cb, n, m, d, scale, mc.start(), mc.end(), mc.period(), row2, dg2, gA, gB);
-          long r2 = o.garbage(n), d2 = o.garbage(k), pgA = o.garbage(n * d), pgB = o.garbage(m * d);
-          PairwiseChunks.gradient(o, pa, pb, n, m, d, scale, mc.start(), mc.end(), mc.period(), d2, r2, 0, 1f, 0, 0, 0, pgA,
-              pgB, rowsPerChunk);
-          assertClose(what + ": rowLse with the row gradient", host(cpu, row2, n), copy(o, r2, n), 1e-4, 1e-5);
-          assertClose(what + ": diag with the row gradient", host(cpu, dg2, k), copy(o, d2, k), 1e-5, 1e-5);
-          assertClose(what + ": gA of Σ rowLse", host(cpu, gA, n * d), copy(o, pgA, n * d), 1e-4, 1e-4);
-          assertClose(what + ": gB of Σ rowLse", host(cpu, gB, m * d), copy(o, pgB, m * d), 1e-4, 1e-4);
-          org.junit.jupiter.api.Assertions.assertEquals(0, o.live, what + ": scratch or mask blocks left allocated");
-        }
+      for (PairwiseMaskCase mc : PairwiseMaskCase.all(size[0], size[1], r)) {
+        check(size[0], size[1], size[2], mc, PairwiseHardnessCase.NONE, r);
       }
+    }
+  }
+
+  /** The walk calls e4j_pair_harden after every chunk's scores, forward and backward, and frees its ranges. */
+  @Test
+  void theChunkWalkWithAHardnessPenaltyGivesTheCpuKernelsResults() {
+    Random r = new Random(4);
+    for (int[] size : new int[][] {{1, 1, 1}, {13, 9, 5}, {9, 13, 7}, {12, 36, 3}}) {
+      int n = size[0], m = size[1];
+      List<PairwiseMaskCase> masks = PairwiseMaskCase.all(n, m, r);
+      for (PairwiseHardnessCase hc : PairwiseHardnessCase.all(n, m, 9f, r)) {
+        for (PairwiseMaskCase mc : List.of(masks.get(0), masks.get(1), masks.get(3))) check(n, m, size[2], mc, hc, r);
+      }
+    }
+  }
+
+  private static void check(int n, int m, int d, PairwiseMaskCase mc, PairwiseHardnessCase hc, Random r) {
+    Backend cpu = Backends.cpu();
+    int k = Math.min(n, m);
+    float scale = 20f, h = hc.strength();
+    int[] hs = hc.start(), he = hc.end();
+    int hp = hc.period();
+    boolean cpl = hc.complement();
+    float[] a = gaussian(r, n * d, 0.3f), b = gaussian(r, m * d, 0.3f);
+    float[] gRow = gaussian(r, n, 1), gCol = gaussian(r, m, 1), gDiag = gaussian(r, k, 1);
+    // the CPU backend: forward, backward with all upstream gradients, rows only with the row gradient
+    Storage ca = cpu.upload(a), cb = cpu.upload(b), row = cpu.allocate(n), col = cpu.allocate(m), dg = cpu.allocate(k);
+    cpu.pairwiseLogSumExp(ca, cb, n, m, d, scale, mc.start(), mc.end(), mc.period(), h, hs, he, hp, cpl, row, col, dg);
+    float[] eRow = host(cpu, row, n), eCol = host(cpu, col, m), eDiag = host(cpu, dg, k);
+    for (int rowsPerChunk : new int[] {1, 3, n}) {
+      String what = "n=" + n + " m=" + m + " d=" + d + " mask " + mc.name() + ", hardness " + hc.name() + ", "
+          + rowsPerChunk + " rows a chunk";
+      JavaOps o = new JavaOps();
+      long pa = o.put(a.clone()), pb = o.put(b.clone()), pRow = o.garbage(n), pCol = o.garbage(m), pDiag = o.garbage(k);
+      PairwiseChunks.forward(o, pa, pb, n, m, d, scale, mc.start(), mc.end(), mc.period(), h, hs, he, hp, cpl, pRow, pCol,
+          pDiag, rowsPerChunk);
+      assertClose(what + ": rowLse", eRow, copy(o, pRow, n), 1e-4, 1e-5);
+      assertClose(what + ": colLse", eCol, copy(o, pCol, m), 1e-4, 1e-5);
+      assertClose(what + ": diag", eDiag, copy(o, pDiag, k), 1e-5, 1e-5);
+
+      for (int variant = 0; variant < 3; variant++) {
+        float[] gr = variant == 2 ? null : gRow, gc = variant == 1 ? null : gCol, gd = variant == 1 ? null : gDiag;
+        Storage gA = cpu.allocate((long) n * d), gB = cpu.allocate((long) m * d);
+        cpu.pairwiseLogSumExpBackward(ca, cb, n, m, d, scale, mc.start(), mc.end(), mc.period(), h, hs, he, hp, cpl,
+            cpu.upload(eRow), cpu.upload(eCol), gr == null ? null : cpu.upload(gr), gc == null ? null : cpu.upload(gc),
+            gd == null ? null : cpu.upload(gd), gA, gB);
+        long pgA = o.garbage(n * d), pgB = o.garbage(m * d);
+        PairwiseChunks.gradient(o, pa, pb, n, m, d, scale, mc.start(), mc.end(), mc.period(), h, hs, he, hp, cpl, 0,
+            o.put(eRow.clone()), gr == null ? 0 : o.put(gr.clone()), 0f, o.put(eCol.clone()),
+            gc == null ? 0 : o.put(gc.clone()), gd == null ? 0 : o.put(gd.clone()), pgA, pgB, rowsPerChunk);
+        assertClose(what + ": gA, variant " + variant, host(cpu, gA, n * d), copy(o, pgA, n * d), 1e-4, 1e-4);
+        assertClose(what + ": gB, variant " + variant, host(cpu, gB, m * d), copy(o, pgB, m * d), 1e-4, 1e-4);
+      }
+
+      Storage row2 = cpu.allocate(n), dg2 = cpu.allocate(k), gA = cpu.allocate((long) n * d), gB = cpu.allocate((long) m * d);
+      cpu.pairwiseLogSumExpWithRowGradient(ca, cb, n, m, d, scale, mc.start(), mc.end(), mc.period(), h, hs, he, hp, cpl,
+          row2, dg2, gA, gB);
+      long r2 = o.garbage(n), d2 = o.garbage(k), pgA = o.garbage(n * d), pgB = o.garbage(m * d);
+      PairwiseChunks.gradient(o, pa, pb, n, m, d, scale, mc.start(), mc.end(), mc.period(), h, hs, he, hp, cpl, d2, r2, 0,
+          1f, 0, 0, 0, pgA, pgB, rowsPerChunk);
+      assertClose(what + ": rowLse with the row gradient", host(cpu, row2, n), copy(o, r2, n), 1e-4, 1e-5);
+      assertClose(what + ": diag with the row gradient", host(cpu, dg2, k), copy(o, d2, k), 1e-5, 1e-5);
+      assertClose(what + ": gA of Σ rowLse", host(cpu, gA, n * d), copy(o, pgA, n * d), 1e-4, 1e-4);
+      assertClose(what + ": gB of Σ rowLse", host(cpu, gB, m * d), copy(o, pgB, m * d), 1e-4, 1e-4);
+      org.junit.jupiter.api.Assertions.assertEquals(0, o.live, what + ": scratch, mask or range blocks left allocated");
     }
   }
 }

@@ -52,8 +52,14 @@ final class TrainCommand {
         eval_every: 100
 
       Losses ({type: NAME, key: value, ...}, or just NAME), with their keys:
-        MultipleNegativesRankingLoss, MultipleNegativesSymmetricRankingLoss    scale, similarity (cosine, dot)
-        CachedMultipleNegativesRankingLoss, CachedMultipleNegativesSymmetricRankingLoss
+        MultipleNegativesRankingLoss  scale, similarity (cosine, dot), directions ([query_to_doc] default;
+                                  query_to_query, doc_to_query, doc_to_doc), partition_mode (joint, per_direction),
+                                  hardness_mode (in_batch_negatives, hard_negatives, all_negatives) with
+                                  hardness_strength (> 0; LLaVE 9 in-batch, EmbeddingGemma 5 hard negatives)
+        MultipleNegativesSymmetricRankingLoss    scale, similarity
+        CachedMultipleNegativesRankingLoss    the same as MultipleNegativesRankingLoss, and
+                                  mini_batch_size (default 32), mini_batch_num_tokens
+        CachedMultipleNegativesSymmetricRankingLoss
                                   scale, similarity, mini_batch_size (default 32), mini_batch_num_tokens
         CoSENTLoss                scale, similarity      (sentence1, sentence2, score)
         AnglELoss                 scale                  (sentence1, sentence2, score)

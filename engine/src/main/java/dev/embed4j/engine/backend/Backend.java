@@ -255,23 +255,33 @@ public interface Backend {
    * columns i, i + p, i + 2p, … for start = i, end = i + 1 (a document's own positive and hard negatives
    * when B stacks k + 1 blocks of p rows). Arrays have n entries; 0 ≤ start ≤ end ≤ period.
    *
+   * <p>Hardness: with {@code hardness} = α &gt; 0, element (i, j) with j ≠ i is penalised when
+   * (hardStart ≠ null and hardStart[i] ≤ (j mod hardPeriod) &lt; hardEnd[i]) ≠ hardComplement, the mask's
+   * range test on arrays of the same form (a null hardStart selects nothing, so with hardComplement every
+   * off-diagonal element). A penalised score counts as S_ij·(1 + α/scale), that is scale·a_i·b_j + α·a_i·b_j,
+   * in every sum, rows and columns alike; the diagonal is never penalised. α = 0 is no penalty (the range
+   * arguments are then ignored). Scale is not 0 when α is above 0.
+   *
    * <p>Writes rowLse[i] = log Σ_j exp S_ij over the kept j (−∞ when a whole row is excluded);
    * colLse[j] likewise over i, unless {@code colLse} is null (then it is skipped, which saves about half
    * the exponentials); diag[i] = S_ii for i &lt; min(n, m), whatever the mask says.
    */
   void pairwiseLogSumExp(Storage a, Storage b, int n, int m, int d, float scale, int[] maskStart, int[] maskEnd,
-      int maskPeriod, Storage rowLse, Storage colLse, Storage diag);
+      int maskPeriod, float hardness, int[] hardStart, int[] hardEnd, int hardPeriod, boolean hardComplement,
+      Storage rowLse, Storage colLse, Storage diag);
 
   /**
    * Gradients of {@link #pairwiseLogSumExp}: with P_ij = exp(S_ij − rowLse_i), Q_ij = exp(S_ij − colLse_j)
-   * (zero where excluded or where the whole row or column is excluded) and
+   * (zero where excluded or where the whole row or column is excluded; S_ij penalised as in the forward) and
    * G_ij = gRowLse_i·P_ij + gColLse_j·Q_ij + [i = j]·gDiag_i, writes gA = scale·G·B and gB = scale·Gᵀ·A.
-   * Recomputes S tile by tile from A and B and the saved rowLse and colLse. Any of gRowLse, gColLse
-   * (with colLse) and gDiag may be null, meaning zero.
+   * The hardness penalty is a constant (a stop-gradient): it changes the scores P and Q are taken of, not
+   * the factor scale of the products. Recomputes S tile by tile from A and B and the saved rowLse and
+   * colLse. Any of gRowLse, gColLse (with colLse) and gDiag may be null, meaning zero.
    */
   void pairwiseLogSumExpBackward(Storage a, Storage b, int n, int m, int d, float scale, int[] maskStart,
-      int[] maskEnd, int maskPeriod, Storage rowLse, Storage colLse, Storage gRowLse, Storage gColLse,
-      Storage gDiag, Storage gA, Storage gB);
+      int[] maskEnd, int maskPeriod, float hardness, int[] hardStart, int[] hardEnd, int hardPeriod,
+      boolean hardComplement, Storage rowLse, Storage colLse, Storage gRowLse, Storage gColLse, Storage gDiag,
+      Storage gA, Storage gB);
 
   /**
    * {@link #pairwiseLogSumExp} without the columns, together with the gradients of Σ_i rowLse_i: gA and gB
@@ -281,11 +291,13 @@ public interface Backend {
    * the four of a forward and a backward that recomputes. The default runs the two separately.
    */
   default void pairwiseLogSumExpWithRowGradient(Storage a, Storage b, int n, int m, int d, float scale,
-      int[] maskStart, int[] maskEnd, int maskPeriod, Storage rowLse, Storage diag, Storage gA, Storage gB) {
-    pairwiseLogSumExp(a, b, n, m, d, scale, maskStart, maskEnd, maskPeriod, rowLse, null, diag);
+      int[] maskStart, int[] maskEnd, int maskPeriod, float hardness, int[] hardStart, int[] hardEnd, int hardPeriod,
+      boolean hardComplement, Storage rowLse, Storage diag, Storage gA, Storage gB) {
+    pairwiseLogSumExp(a, b, n, m, d, scale, maskStart, maskEnd, maskPeriod, hardness, hardStart, hardEnd, hardPeriod,
+        hardComplement, rowLse, null, diag);
     Storage ones = allocate(n);
     fill(ones, 0, n, 1f);
-    pairwiseLogSumExpBackward(a, b, n, m, d, scale, maskStart, maskEnd, maskPeriod, rowLse, null, ones, null, null,
-        gA, gB);
+    pairwiseLogSumExpBackward(a, b, n, m, d, scale, maskStart, maskEnd, maskPeriod, hardness, hardStart, hardEnd,
+        hardPeriod, hardComplement, rowLse, null, ones, null, null, gA, gB);
   }
 }

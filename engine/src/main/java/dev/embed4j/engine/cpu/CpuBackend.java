@@ -344,26 +344,29 @@ public final class CpuBackend implements Backend {
 
   @Override
   public void pairwiseLogSumExp(Storage a, Storage b, int n, int m, int d, float scale, int[] maskStart, int[] maskEnd,
-      int maskPeriod, Storage rowLse, Storage colLse, Storage diag) {
-    PairwiseLogSumExpKernel.forward(f(a), f(b), n, m, d, scale, maskStart, maskEnd, maskPeriod, f(rowLse), f(colLse),
-        f(diag));
+      int maskPeriod, float hardness, int[] hardStart, int[] hardEnd, int hardPeriod, boolean hardComplement,
+      Storage rowLse, Storage colLse, Storage diag) {
+    PairwiseLogSumExpKernel.forward(f(a), f(b), n, m, d, scale, maskStart, maskEnd, maskPeriod, hardness, hardStart,
+        hardEnd, hardPeriod, hardComplement, f(rowLse), f(colLse), f(diag));
     written(rowLse, colLse, diag);
   }
 
   @Override
   public void pairwiseLogSumExpBackward(Storage a, Storage b, int n, int m, int d, float scale, int[] maskStart,
-      int[] maskEnd, int maskPeriod, Storage rowLse, Storage colLse, Storage gRowLse, Storage gColLse, Storage gDiag,
+      int[] maskEnd, int maskPeriod, float hardness, int[] hardStart, int[] hardEnd, int hardPeriod,
+      boolean hardComplement, Storage rowLse, Storage colLse, Storage gRowLse, Storage gColLse, Storage gDiag,
       Storage gA, Storage gB) {
-    PairwiseLogSumExpKernel.backward(f(a), f(b), n, m, d, scale, maskStart, maskEnd, maskPeriod, f(rowLse), f(colLse),
-        f(gRowLse), f(gColLse), f(gDiag), f(gA), f(gB));
+    PairwiseLogSumExpKernel.backward(f(a), f(b), n, m, d, scale, maskStart, maskEnd, maskPeriod, hardness, hardStart,
+        hardEnd, hardPeriod, hardComplement, f(rowLse), f(colLse), f(gRowLse), f(gColLse), f(gDiag), f(gA), f(gB));
     written(gA, gB);
   }
 
   @Override
   public void pairwiseLogSumExpWithRowGradient(Storage a, Storage b, int n, int m, int d, float scale, int[] maskStart,
-      int[] maskEnd, int maskPeriod, Storage rowLse, Storage diag, Storage gA, Storage gB) {
+      int[] maskEnd, int maskPeriod, float hardness, int[] hardStart, int[] hardEnd, int hardPeriod,
+      boolean hardComplement, Storage rowLse, Storage diag, Storage gA, Storage gB) {
     PairwiseLogSumExpKernel.forwardWithRowGradient(f(a), f(b), n, m, d, scale, maskStart, maskEnd, maskPeriod,
-        f(rowLse), f(diag), f(gA), f(gB));
+        hardness, hardStart, hardEnd, hardPeriod, hardComplement, f(rowLse), f(diag), f(gA), f(gB));
     written(rowLse, diag, gA, gB);
   }
 }

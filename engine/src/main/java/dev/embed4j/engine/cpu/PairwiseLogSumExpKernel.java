@@ -13,8 +13,10 @@ import jdk.incubator.vector.VectorSpecies;
  *
  * <p>Every pass is a sweep over blocks of rows that span all m columns ({@link #rowBlock} rows, at most
  * {@value #MAX_ROW_BLOCK}, so that a block's scores fit in 16 MiB). Threads take contiguous rows. Per
- * block, S = scale·A_rows·Bᵀ comes from the engine's GEMM (the packed, register-tiled one), then the mask
- * sets excluded elements to −∞ and vector passes over the block do the rest:
+ * block, S = scale·A_rows·Bᵀ comes from the engine's GEMM (the packed, register-tiled one), then a hardness
+ * penalty, if any, multiplies the penalised elements by 1 + α/scale (plain loops over each row's column
+ * ranges, the diagonal put back), the mask sets excluded elements to −∞, and vector passes over the block do
+ * the rest:
  * <ul>
  *   <li>forward: the row log-sum-exp is final at once (the block holds whole rows); the columns keep a
  *       running (max, sum) per thread, rescaled once per block, merged across threads at the end;
@@ -29,9 +31,9 @@ import jdk.incubator.vector.VectorSpecies;
  * tile micro-kernels of their own (see bench/RESULTS.md, "Kernel history moved from the Javadoc").
  *
  * <p>Cost: forward n·m·d FMAs and 1–2 exp per element; backward 3·n·m·d FMAs (recompute + two products)
- * and 1–2 exp per element. Extra memory: a block of scores per thread, the gB copies and the column
- * statistics (2·m floats per thread); never n×m. Measured: see ContrastiveLossBenchmark in the bench
- * module.
+ * and 1–2 exp per element; a hardness penalty adds a multiply per penalised element, in each pass. Extra
+ * memory: a block of scores per thread, the gB copies and the column statistics (2·m floats per thread);
+ * never n×m. Measured: see ContrastiveLossBenchmark in the bench module.
  */
 public final class PairwiseLogSumExpKernel {
   private static final VectorSpecies<Float> SP = FloatVector.SPECIES_PREFERRED;
@@ -71,7 +73,8 @@ public final class PairwiseLogSumExpKernel {
   }
 
   public static void forward(float[] a, float[] b, int n, int m, int d, float scale, int[] maskStart, int[] maskEnd,
-      int maskPeriod, float[] rowLse, float[] colLse, float[] diag) {
+      int maskPeriod, float hardness, int[] hardStart, int[] hardEnd, int hardPeriod, boolean hardComplement,
+      float[] rowLse, float[] colLse, float[] diag) {
     if (n == 0 || m == 0) {
       Arrays.fill(rowLse, 0, n, NEG_INF);
       if (colLse != null) Arrays.fill(colLse, 0, m, NEG_INF);
@@ -96,6 +99,9 @@ public final class PairwiseLogSumExpKernel {
           int mb = Math.min(rb, r1 - i0);
           gemm.gemm(false, true, mb, m, d, scale, a, i0 * d, d, b, 0, d, 0f, s, 0, m);
           for (int i = i0; i < Math.min(i0 + mb, m); i++) diag[i] = s[(i - i0) * m + i];
+          if (hardness != 0f) {
+            harden(s, m, i0, mb, m, 1f + hardness / scale, hardStart, hardEnd, hardPeriod, hardComplement);
+          }
           exclude(s, m, i0, mb, m, maskStart, maskEnd, maskPeriod);
           rowLogSumExp(s, m, mb, rowLse, i0);
           if (columns) updateColumns(s, m, mb, colMax[c], colSum[c], shift);
@@ -121,9 +127,10 @@ public final class PairwiseLogSumExpKernel {
    * blocks of rows: recompute the block's scores, turn them into G in place, then two GEMM calls.
    */
   public static void backward(float[] a, float[] b, int n, int m, int d, float scale, int[] maskStart, int[] maskEnd,
-      int maskPeriod, float[] rowLse, float[] colLse, float[] gRow, float[] gCol, float[] gDiag, float[] gA,
-      float[] gB) {
-    sweep(a, b, n, m, d, scale, maskStart, maskEnd, maskPeriod, rowLse, colLse, gRow, gCol, gDiag, false, null, gA, gB);
+      int maskPeriod, float hardness, int[] hardStart, int[] hardEnd, int hardPeriod, boolean hardComplement,
+      float[] rowLse, float[] colLse, float[] gRow, float[] gCol, float[] gDiag, float[] gA, float[] gB) {
+    sweep(a, b, n, m, d, scale, maskStart, maskEnd, maskPeriod, hardness, hardStart, hardEnd, hardPeriod,
+        hardComplement, rowLse, colLse, gRow, gCol, gDiag, false, null, gA, gB);
   }
 
   /**
@@ -133,18 +140,22 @@ public final class PairwiseLogSumExpKernel {
    * forward and a backward that recomputes; a loss whose row weights are all equal scales these.
    */
   public static void forwardWithRowGradient(float[] a, float[] b, int n, int m, int d, float scale, int[] maskStart,
-      int[] maskEnd, int maskPeriod, float[] rowLse, float[] diag, float[] gA, float[] gB) {
-    sweep(a, b, n, m, d, scale, maskStart, maskEnd, maskPeriod, rowLse, null, null, null, null, true, diag, gA, gB);
+      int[] maskEnd, int maskPeriod, float hardness, int[] hardStart, int[] hardEnd, int hardPeriod,
+      boolean hardComplement, float[] rowLse, float[] diag, float[] gA, float[] gB) {
+    sweep(a, b, n, m, d, scale, maskStart, maskEnd, maskPeriod, hardness, hardStart, hardEnd, hardPeriod,
+        hardComplement, rowLse, null, null, null, null, true, diag, gA, gB);
   }
 
   /**
-   * Threads take contiguous rows; per block of rows: S = scale·A_rows·Bᵀ (GEMM), the mask, in a forward the
+   * Threads take contiguous rows; per block of rows: S = scale·A_rows·Bᵀ (GEMM), the hardness penalty (which
+   * the products below do not differentiate: they keep the factor scale), the mask, in a forward the
    * row log-sum-exp and the diagonal, then G in place and gA_rows = G·B, gB += Gᵀ·A_rows (two GEMM calls,
    * scale folded into G). Each thread but the first adds into its own copy of gB, summed at the end; see
    * {@link #fit} for how many threads that allows.
    */
   private static void sweep(float[] a, float[] b, int n, int m, int d, float scale, int[] maskStart, int[] maskEnd,
-      int maskPeriod, float[] rowLse, float[] colLse, float[] gRow, float[] gCol, float[] gDiag, boolean forward,
+      int maskPeriod, float hardness, int[] hardStart, int[] hardEnd, int hardPeriod, boolean hardComplement,
+      float[] rowLse, float[] colLse, float[] gRow, float[] gCol, float[] gDiag, boolean forward,
       float[] diag, float[] gA, float[] gB) {
     Arrays.fill(gA, 0, n * d, 0f);
     Arrays.fill(gB, 0, m * d, 0f);
@@ -177,6 +188,9 @@ public final class PairwiseLogSumExpKernel {
           gemm.gemm(false, true, mb, m, d, scale, a, i0 * d, d, b, 0, d, 0f, s, 0, m);
           if (forward) {
             for (int i = i0; i < Math.min(i0 + mb, m); i++) diag[i] = s[(i - i0) * m + i];
+          }
+          if (hardness != 0f) {
+            harden(s, m, i0, mb, m, 1f + hardness / scale, hardStart, hardEnd, hardPeriod, hardComplement);
           }
           exclude(s, m, i0, mb, m, maskStart, maskEnd, maskPeriod);
           if (forward) rowLogSumExp(s, m, mb, rowLse, i0);
@@ -246,6 +260,38 @@ public final class PairwiseLogSumExpKernel {
         for (long j = base + lo; j < Math.min(m, base + hi); j++) s[t + (int) j] = NEG_INF;
       }
     }
+  }
+
+  /**
+   * Multiplies the penalised elements of a block (row r at r·ld, columns 0 … m) by {@code factor} = 1 + α/scale,
+   * which adds α·S/scale: for row i the columns in [base + start, base + end) for base = 0, period, 2·period,
+   * …, or with {@code complement} the gaps between those, [base + end, base + period + start) from base =
+   * −period on; no range (start null) is none, and its complement every column. Contiguous runs, so no modulo
+   * per element; S_ii is put back, as the diagonal is never penalised.
+   */
+  private static void harden(float[] s, int ld, int i0, int mb, int m, float factor, int[] start, int[] end,
+      int period, boolean complement) {
+    long p = start == null ? Integer.MAX_VALUE : period;
+    for (int r = 0; r < mb; r++) {
+      int t = r * ld, i = i0 + r;
+      int lo = start == null ? 0 : start[i], hi = start == null ? 0 : end[i];
+      float keep = i < m ? s[t + i] : 0f;
+      if (complement) {
+        for (long base = -p; base + hi < m; base += p) {
+          multiply(s, t, (int) Math.max(0, base + hi), (int) Math.min(m, base + p + lo), factor);
+        }
+      } else if (lo < hi) {
+        for (long base = 0; base + lo < m; base += p) {
+          multiply(s, t, (int) (base + lo), (int) Math.min(m, base + hi), factor);
+        }
+      }
+      if (i < m) s[t + i] = keep;
+    }
+  }
+
+  /** x[t + c] *= f for c in [from, to): a plain loop, which C2 vectorises (memory-bound, see STYLE.md). */
+  private static void multiply(float[] x, int t, int from, int to, float f) {
+    for (int c = from; c < to; c++) x[t + c] *= f;
   }
 
   /**

@@ -23,6 +23,11 @@ import java.util.Arrays;
  * softplus(rowLse_i − diag_i) = log(1 + Σ_{j≠i} exp(S_ij − S_ii)), exact with a log1p. Its gradient
  * weighs each row by sigmoid(rowLse_i − diag_i), so such a loss asks for no row gradient in the forward.
  * Outputs: 0 = rowLse, 1 = diag, 2 = colLse (when asked for).
+ *
+ * <p>Optionally a {@link Hardness} penalty: selected off-diagonal scores are raised by strength·S_ij/scale
+ * (strength times the unscaled similarity) in every sum, as a constant: its value enters the log-sum-exps
+ * but no gradient flows through it (a stop-gradient), so the backward keeps the factor scale. The diagonal
+ * is never penalised and {@code diag} stays S_ii.
  */
 public final class PairwiseLogSumExp extends Node {
   /**
@@ -62,6 +67,37 @@ public final class PairwiseLogSumExp extends Node {
       }
       return new Mask(s, e, period);
     }
+
+    /** Whether element (i, j) is left out. */
+    public boolean excludes(int i, int j) {
+      int r = j % period;
+      return r >= start[i] && r < end[i];
+    }
+  }
+
+  /**
+   * A hardness penalty on the scores (sentence-transformers' {@code hardness_mode}): element (i, j) with
+   * j ≠ i is <em>penalised</em> when {@code penalised.excludes(i, j) != complement} (a null {@code penalised}
+   * selects nothing, so with {@code complement} every off-diagonal element), and its score becomes
+   * S_ij + strength·sg(S_ij/scale), sg a stop-gradient: for A·Bᵀ = s, the logit scale·s_ij + strength·s_ij
+   * whose derivative in s_ij is still scale. The predicate is the mask's own range test, so a device kernel
+   * applies it element by element as it applies the mask.
+   *
+   * @param strength α ≥ 0 and finite; 0 changes nothing
+   * @param penalised the rows' column ranges (the {@link Mask} form), or null for none
+   * @param complement whether the penalised elements are those outside the ranges instead of inside
+   */
+  public record Hardness(float strength, Mask penalised, boolean complement) {
+    public Hardness {
+      if (!(strength >= 0) || !Float.isFinite(strength)) {
+        throw new IllegalArgumentException("pairwiseLogSumExp: hardness strength must be finite and ≥ 0, got " + strength);
+      }
+    }
+
+    /** Whether element (i, j) gets the penalty: never the diagonal. */
+    public boolean penalises(int i, int j) {
+      return i != j && (penalised != null && penalised.excludes(i, j)) != complement;
+    }
   }
 
   /** The outputs; {@code colLse} is null unless the columns were asked for. */
@@ -72,14 +108,18 @@ public final class PairwiseLogSumExp extends Node {
   private Tensor unitGradA, unitGradB;
   private final float scale;
   private final Mask mask;
+  /** Null when there is no penalty (none asked for, or strength 0). */
+  private final Hardness hardness;
   private final int outputs;
 
-  private PairwiseLogSumExp(Tensor a, Tensor b, float scale, Mask mask, Tensor rowLse, Tensor colLse) {
+  private PairwiseLogSumExp(Tensor a, Tensor b, float scale, Mask mask, Hardness hardness, Tensor rowLse,
+      Tensor colLse) {
     super(a, b);
     this.a = a;
     this.b = b;
     this.scale = scale;
     this.mask = mask;
+    this.hardness = hardness;
     this.rowLse = rowLse;
     this.colLse = colLse;
     this.outputs = colLse == null ? 2 : 3;
@@ -104,6 +144,17 @@ public final class PairwiseLogSumExp extends Node {
    */
   public static Result apply(Tensor a, Tensor b, float scale, Mask mask, boolean columns,
       boolean rowGradientInForward) {
+    return apply(a, b, scale, mask, columns, rowGradientInForward, null);
+  }
+
+  /**
+   * {@link #apply(Tensor, Tensor, float, Mask, boolean, boolean)} with a hardness penalty on the scores.
+   *
+   * @param hardness null (or strength 0) for none; with a strength above 0 the scale must not be 0, since
+   *     the penalty is strength·S_ij/scale
+   */
+  public static Result apply(Tensor a, Tensor b, float scale, Mask mask, boolean columns,
+      boolean rowGradientInForward, Hardness hardness) {
     Checks.sameDevice("pairwiseLogSumExp", a, b);
     int[] as = a.shape(), bs = b.shape();
     if (as.length != 2 || bs.length != 2 || as[1] != bs[1]) {
@@ -112,7 +163,16 @@ public final class PairwiseLogSumExp extends Node {
     int n = as[0], m = bs[0], d = as[1];
     if (n == 0 || m == 0) throw ShapeException.of("pairwiseLogSumExp", "empty A or B", as, bs);
     if (!Float.isFinite(scale)) throw new IllegalArgumentException("pairwiseLogSumExp: scale must be finite, got " + scale);
-    if (mask != null) checkMask(mask, n);
+    if (mask != null) checkMask("mask", mask, n);
+    if (hardness != null && hardness.strength() == 0f) hardness = null;
+    if (hardness != null) {
+      if (scale == 0f) {
+        throw new IllegalArgumentException("pairwiseLogSumExp: a hardness penalty (strength " + hardness.strength()
+            + ") needs a scale other than 0, since it is strength·S/scale");
+      }
+      if (hardness.penalised() != null) checkMask("hardness", hardness.penalised(), n);
+    }
+    Hardness h = hardness;
     Tensor da = Checks.dense(a), db = Checks.dense(b);
     Tensor row = Checks.newContiguous(da, new int[] {n});
     Tensor diag = Checks.newContiguous(da, new int[] {Math.min(n, m)});
@@ -123,36 +183,62 @@ public final class PairwiseLogSumExp extends Node {
       Tensor gA = Checks.newContiguous(da, as), gB = Checks.newContiguous(da, bs);
       da.backend().pairwiseLogSumExpWithRowGradient(da.storage(), db.storage(), n, m, d, scale,
           mask == null ? null : mask.start(), mask == null ? null : mask.end(), mask == null ? 1 : mask.period(),
-          row.storage(), diag.storage(), gA.storage(), gB.storage());
-      var node = new PairwiseLogSumExp(da, db, scale, mask, row.detach(), null);
+          strength(h), hardStart(h), hardEnd(h), hardPeriod(h), hardComplement(h), row.storage(), diag.storage(),
+          gA.storage(), gB.storage());
+      var node = new PairwiseLogSumExp(da, db, scale, mask, h, row.detach(), null);
       node.unitGradA = gA;
       node.unitGradB = gB;
       node.attachAll(row, diag);
       return new Result(row, diag, null);
     }
     da.backend().pairwiseLogSumExp(da.storage(), db.storage(), n, m, d, scale, mask == null ? null : mask.start(),
-        mask == null ? null : mask.end(), mask == null ? 1 : mask.period(), row.storage(),
-        col == null ? null : col.storage(), diag.storage());
+        mask == null ? null : mask.end(), mask == null ? 1 : mask.period(), strength(h), hardStart(h), hardEnd(h),
+        hardPeriod(h), hardComplement(h), row.storage(), col == null ? null : col.storage(), diag.storage());
     if (!Node.recording(da, db)) return new Result(row, diag, col);
-    var node = new PairwiseLogSumExp(da, db, scale, mask, row.detach(), col == null ? null : col.detach());
+    var node = new PairwiseLogSumExp(da, db, scale, mask, h, row.detach(), col == null ? null : col.detach());
     if (col == null) node.attachAll(row, diag);
     else node.attachAll(row, diag, col);
     return new Result(row, diag, col);
   }
 
-  private static void checkMask(Mask mask, int n) {
+  /** @param what "mask" or "hardness", for the message */
+  private static void checkMask(String what, Mask mask, int n) {
     if (mask.start().length != n || mask.end().length != n) {
-      throw new IllegalArgumentException("pairwiseLogSumExp: the mask has " + mask.start().length + " starts and "
+      throw new IllegalArgumentException("pairwiseLogSumExp: the " + what + " has " + mask.start().length + " starts and "
           + mask.end().length + " ends for " + n + " rows of A");
     }
-    if (mask.period() < 1) throw new IllegalArgumentException("pairwiseLogSumExp: mask period must be ≥ 1, got " + mask.period());
+    if (mask.period() < 1) {
+      throw new IllegalArgumentException("pairwiseLogSumExp: " + what + " period must be ≥ 1, got " + mask.period());
+    }
     for (int i = 0; i < n; i++) {
       int s = mask.start()[i], e = mask.end()[i];
       if (s < 0 || s > e || e > mask.period()) {
-        throw new IllegalArgumentException("pairwiseLogSumExp: mask range [" + s + ", " + e + ") of row " + i
+        throw new IllegalArgumentException("pairwiseLogSumExp: " + what + " range [" + s + ", " + e + ") of row " + i
             + " must satisfy 0 ≤ start ≤ end ≤ period = " + mask.period());
       }
     }
+  }
+
+  // The hardness as the backend takes it: strength 0 is none; a null range is no range (period unused).
+
+  private static float strength(Hardness h) {
+    return h == null ? 0f : h.strength();
+  }
+
+  private static int[] hardStart(Hardness h) {
+    return h == null || h.penalised() == null ? null : h.penalised().start();
+  }
+
+  private static int[] hardEnd(Hardness h) {
+    return h == null || h.penalised() == null ? null : h.penalised().end();
+  }
+
+  private static int hardPeriod(Hardness h) {
+    return h == null || h.penalised() == null ? Integer.MAX_VALUE : h.penalised().period();
+  }
+
+  private static boolean hardComplement(Hardness h) {
+    return h != null && h.complement();
   }
 
   @Override
@@ -173,6 +259,7 @@ public final class PairwiseLogSumExp extends Node {
     Tensor gA = Checks.newContiguous(a, a.shape()), gB = Checks.newContiguous(a, b.shape());
     a.backend().pairwiseLogSumExpBackward(a.storage(), b.storage(), n, m, d, scale,
         mask == null ? null : mask.start(), mask == null ? null : mask.end(), mask == null ? 1 : mask.period(),
+        strength(hardness), hardStart(hardness), hardEnd(hardness), hardPeriod(hardness), hardComplement(hardness),
         rowLse.storage(), colLse == null ? null : colLse.storage(), gRow == null ? null : gRow.storage(),
         gCol == null ? null : gCol.storage(), gDiag == null ? null : gDiag.storage(), gA.storage(), gB.storage());
     return new Tensor[] {gA, gB};

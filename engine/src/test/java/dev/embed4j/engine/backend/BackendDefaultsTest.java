@@ -150,4 +150,40 @@ class BackendDefaultsTest {
       }
     }
   }
+
+  /**
+   * The default rows-only forward with its gradient (a forward, then the backward for gRowLse = 1) against the
+   * CPU kernel's one sweep, with a mask and a hardness penalty on the in-batch negatives: rowLse and the
+   * diagonal the same bits (the same GEMM and passes), the gradients within float rounding (one sweep folds
+   * the row term without recomputing).
+   */
+  @Test
+  void pairwiseRowGradientByDefaultEqualsTheCpuKernelWithHardness() {
+    Backend b = defaultsOverCpu();
+    SplittableRandom r = new SplittableRandom(12);
+    int n = 6, m = 18, d = 5;
+    float[] x = new float[n * d], y = new float[m * d];
+    for (float[] a : new float[][] {x, y}) for (int i = 0; i < a.length; i++) a[i] = (float) (r.nextDouble() * 2 - 1);
+    int[] ms = new int[n], me = new int[n];
+    for (int i = 0; i < n; i++) {
+      ms[i] = i;
+      me[i] = i + 1;
+    }
+    float[][] row = new float[2][n], diag = new float[2][n], gA = new float[2][n * d], gB = new float[2][m * d];
+    Backend[] backends = {b, CpuBackend.INSTANCE};
+    for (int t = 0; t < 2; t++) {
+      Backend be = backends[t];
+      Storage rs = be.allocate(n), ds = be.allocate(n), gas = be.allocate(n * d), gbs = be.allocate(m * d);
+      be.pairwiseLogSumExpWithRowGradient(be.upload(x), be.upload(y), n, m, d, 20f, ms, me, Integer.MAX_VALUE, 9f, ms,
+          me, n, true, rs, ds, gas, gbs);
+      be.download(rs, 0, row[t], 0, n);
+      be.download(ds, 0, diag[t], 0, n);
+      be.download(gas, 0, gA[t], 0, n * d);
+      be.download(gbs, 0, gB[t], 0, m * d);
+    }
+    org.junit.jupiter.api.Assertions.assertArrayEquals(row[1], row[0], "rowLse");
+    org.junit.jupiter.api.Assertions.assertArrayEquals(diag[1], diag[0], "diag");
+    org.junit.jupiter.api.Assertions.assertArrayEquals(gA[1], gA[0], 1e-5f, "gA");
+    org.junit.jupiter.api.Assertions.assertArrayEquals(gB[1], gB[0], 1e-5f, "gB");
+  }
 }

@@ -17,21 +17,25 @@ import dev.embed4j.losses.CachedMultipleNegativesRankingLoss;
 import dev.embed4j.losses.CachedMultipleNegativesSymmetricRankingLoss;
 import dev.embed4j.losses.CoSENTLoss;
 import dev.embed4j.losses.CosineSimilarityLoss;
+import dev.embed4j.losses.Direction;
 import dev.embed4j.losses.Embedder;
 import dev.embed4j.losses.EmbeddingLoss;
 import dev.embed4j.losses.EncoderLoss;
 import dev.embed4j.losses.GISTEmbedLoss;
+import dev.embed4j.losses.HardnessMode;
 import dev.embed4j.losses.MarginMSELoss;
 import dev.embed4j.losses.MarginStrategy;
 import dev.embed4j.losses.MatryoshkaLoss;
 import dev.embed4j.losses.MiniBatches;
 import dev.embed4j.losses.MultipleNegativesRankingLoss;
 import dev.embed4j.losses.MultipleNegativesSymmetricRankingLoss;
+import dev.embed4j.losses.PartitionMode;
 import dev.embed4j.losses.SimilarityFunction;
 import dev.embed4j.losses.TripletLoss;
 import dev.embed4j.model.data.Dataset;
 import dev.embed4j.model.data.PromptedText;
 import dev.embed4j.model.train.TrainConfig.ConfigException;
+import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -44,9 +48,10 @@ import java.util.function.ToIntFunction;
  * and that loss's own keys (a key another loss takes is an error naming it). Defaults are the losses'
  * own, which are sentence-transformers'.
  * <pre>
- * loss: MultipleNegativesRankingLoss | MultipleNegativesSymmetricRankingLoss    scale, similarity
- *       CachedMultipleNegativesRankingLoss | CachedMultipleNegativesSymmetricRankingLoss
- *                                        scale, similarity, mini_batch_size, mini_batch_num_tokens
+ * loss: MultipleNegativesRankingLoss    scale, similarity, directions, partition_mode, hardness_mode, hardness_strength
+ *       MultipleNegativesSymmetricRankingLoss                   scale, similarity
+ *       CachedMultipleNegativesRankingLoss  the same as MultipleNegativesRankingLoss and mini_batch_size, mini_batch_num_tokens
+ *       CachedMultipleNegativesSymmetricRankingLoss             scale, similarity, mini_batch_size, mini_batch_num_tokens
  *       CoSENTLoss                       scale, similarity        (sentence1, sentence2, score)
  *       AnglELoss                        scale                    (sentence1, sentence2, score)
  *       CosineSimilarityLoss             -                        (sentence1, sentence2, score in [-1, 1])
@@ -59,6 +64,13 @@ import java.util.function.ToIntFunction;
  * [w1, w2, …] (default all 1), n_dims_per_step (default -1: all); a cached loss is then wrapped in
  * CachedMatryoshkaLoss, any other in MatryoshkaLoss.
  * </pre>
+ * {@code directions} is a list of query_to_doc (required: it holds the positive), query_to_query, doc_to_query
+ * and doc_to_doc (default [query_to_doc]); {@code partition_mode} joint (default) or per_direction, which takes
+ * query_to_doc and doc_to_query only. {@code hardness_mode} (in_batch_negatives, hard_negatives, all_negatives;
+ * default none) with {@code hardness_strength} α &gt; 0 adds α·sim, without its gradient, to those negatives'
+ * query→doc logits (LLaVE uses in_batch_negatives with 9, EmbeddingGemma hard_negatives with 5); each of the
+ * two without the other is an error here, since it would change nothing (sentence-transformers accepts a mode
+ * with strength 0 and logs a warning). See {@link MultipleNegativesRankingLoss}.
  * {@code mini_batch_num_tokens} is a token budget per mini-batch counted with the trained model's
  * tokenizer ({@link EncoderTrainable#tokenCount()}); with it alone a mini-batch is cut by tokens only,
  * {@code mini_batch_size} (default 32) adds a count limit. {@code n_dims_per_step}'s subsets are drawn from
@@ -68,15 +80,17 @@ import java.util.function.ToIntFunction;
 final class LossConfig {
   private static final Set<String> MATRYOSHKA = Set.of("matryoshka_dims", "matryoshka_weights", "n_dims_per_step");
   private static final Set<String> MINI_BATCH = Set.of("mini_batch_size", "mini_batch_num_tokens");
+  private static final Set<String> RANKING = Set.of("scale", "similarity", "directions", "partition_mode", "hardness_mode",
+      "hardness_strength");
   private static final Set<String> GIST = Set.of("guide", "temperature", "margin_strategy", "margin", "contrast_anchors",
       "contrast_positives");
   /** Each loss's own keys, besides type and (but for GISTEmbedLoss) the Matryoshka keys. */
   static final Map<String, Set<String>> KEYS = new LinkedHashMap<>();
 
   static {
-    KEYS.put("MultipleNegativesRankingLoss", Set.of("scale", "similarity"));
+    KEYS.put("MultipleNegativesRankingLoss", RANKING);
     KEYS.put("MultipleNegativesSymmetricRankingLoss", Set.of("scale", "similarity"));
-    KEYS.put("CachedMultipleNegativesRankingLoss", union(Set.of("scale", "similarity"), MINI_BATCH));
+    KEYS.put("CachedMultipleNegativesRankingLoss", union(RANKING, MINI_BATCH));
     KEYS.put("CachedMultipleNegativesSymmetricRankingLoss", union(Set.of("scale", "similarity"), MINI_BATCH));
     KEYS.put("CoSENTLoss", Set.of("scale", "similarity"));
     KEYS.put("AnglELoss", Set.of("scale"));
@@ -129,7 +143,7 @@ final class LossConfig {
     SimilarityFunction sim = similarity(node, at, type.equals("MarginMSELoss") ? SimilarityFunction.DOT : SimilarityFunction.COSINE);
     try {
       EmbeddingLoss plain = switch (type) {
-        case "MultipleNegativesRankingLoss" -> new MultipleNegativesRankingLoss(scale, sim);
+        case "MultipleNegativesRankingLoss" -> ranking(node, at, scale, sim);
         case "MultipleNegativesSymmetricRankingLoss" -> new MultipleNegativesSymmetricRankingLoss(scale, sim);
         case "CoSENTLoss" -> new CoSENTLoss(scale, sim);
         case "AnglELoss" -> new AnglELoss(scale);
@@ -145,7 +159,7 @@ final class LossConfig {
       MiniBatches<PromptedText> mini = miniBatches(node, at, model);
       EncoderLoss<PromptedText> cached = switch (type) {
         case "CachedMultipleNegativesRankingLoss" ->
-            new CachedMultipleNegativesRankingLoss<>(new MultipleNegativesRankingLoss(scale, sim), mini);
+            new CachedMultipleNegativesRankingLoss<>(ranking(node, at, scale, sim), mini);
         case "CachedMultipleNegativesSymmetricRankingLoss" ->
             new CachedMultipleNegativesSymmetricRankingLoss<>(new MultipleNegativesSymmetricRankingLoss(scale, sim), mini);
         case "GISTEmbedLoss" -> gist(node, at, model);
@@ -160,6 +174,59 @@ final class LossConfig {
     } catch (IllegalArgumentException e) {
       throw new ConfigException(at + " (" + type + "): " + e.getMessage());
     }
+  }
+
+  /** MultipleNegativesRankingLoss with its directions, partition mode and hardness, checked key by key. */
+  private static MultipleNegativesRankingLoss ranking(JsonNode node, String at, float scale, SimilarityFunction sim) {
+    Set<Direction> directions = directions(node, at);
+    PartitionMode partition = choice(node, "partition_mode", PartitionMode.JOINT, at);
+    if (partition == PartitionMode.PER_DIRECTION
+        && (directions.contains(Direction.QUERY_TO_QUERY) || directions.contains(Direction.DOC_TO_DOC))) {
+      throw new ConfigException(at + ": 'partition_mode: per_direction' takes only query_to_doc and doc_to_query in"
+          + " 'directions', got " + names(directions) + ": query_to_query and doc_to_doc never hold the positive, so"
+          + " their own loss would be negative; use partition_mode: joint with them");
+    }
+    HardnessMode hardness = node.has("hardness_mode") && !node.get("hardness_mode").isNull()
+        ? choice(node, "hardness_mode", HardnessMode.IN_BATCH_NEGATIVES, at) : null;
+    float strength = number(node, "hardness_strength", 0f, at);
+    if (strength < 0) {
+      throw new ConfigException(at + ": 'hardness_strength' must be ≥ 0 (LLaVE uses 9, EmbeddingGemma 5), got " + strength);
+    }
+    if (hardness != null && strength == 0f) {
+      throw new ConfigException(at + ": 'hardness_mode' needs 'hardness_strength' above 0 (LLaVE uses 9 with"
+          + " in_batch_negatives, EmbeddingGemma 5 with hard_negatives); with strength 0 it changes nothing");
+    }
+    if (hardness == null && node.has("hardness_strength")) {
+      throw new ConfigException(at + ": 'hardness_strength' needs 'hardness_mode' (in_batch_negatives, hard_negatives"
+          + " or all_negatives)");
+    }
+    return new MultipleNegativesRankingLoss(scale, sim, directions, partition, hardness, strength);
+  }
+
+  /** 'directions': a list of the Direction names in lower case, query_to_doc among them; [query_to_doc] by default. */
+  private static Set<Direction> directions(JsonNode node, String at) {
+    if (!node.has("directions")) return EnumSet.of(Direction.QUERY_TO_DOC);
+    String allowed = names(EnumSet.allOf(Direction.class));
+    JsonNode v = node.get("directions");
+    if (!v.isArray() || v.isEmpty()) {
+      throw new ConfigException(at + ": 'directions' must be a list of one or more of " + allowed + ", got " + v);
+    }
+    Set<Direction> out = EnumSet.noneOf(Direction.class);
+    for (JsonNode x : v) {
+      Direction d = null;
+      for (Direction c : Direction.values()) if (x.isTextual() && c.name().equalsIgnoreCase(x.textValue().trim())) d = c;
+      if (d == null) throw new ConfigException(at + ": 'directions' values must be " + allowed + ", got " + x + " in " + v);
+      out.add(d);
+    }
+    if (!out.contains(Direction.QUERY_TO_DOC)) {
+      throw new ConfigException(at + ": 'directions' must include query_to_doc, which holds the positive pair; got " + v);
+    }
+    return out;
+  }
+
+  private static String names(Set<Direction> directions) {
+    return directions.stream().map(d -> d.name().toLowerCase(java.util.Locale.ROOT))
+        .collect(java.util.stream.Collectors.joining(", ", "[", "]"));
   }
 
   private static EmbeddingLoss matryoshka(EmbeddingLoss inner, JsonNode node, String at) {

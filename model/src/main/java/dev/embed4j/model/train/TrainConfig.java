@@ -36,7 +36,8 @@ import java.util.function.ToIntFunction;
  *   - name: retrieval
  *     path: data/queries.jsonl     # JSONL, CSV or TSV, relative to the config file
  *     columns: [anchor, positive]  # optional: which text columns, in order
- *     loss: MultipleNegativesRankingLoss   # or {type: ..., scale: 20, similarity: cosine, mini_batch_size: 32}; see LossConfig
+ *     loss: MultipleNegativesRankingLoss   # or {type: ..., scale: 20, similarity: cosine, mini_batch_size: 32,
+ *                                          #   hardness_mode: in_batch_negatives, hardness_strength: 9}; see LossConfig
  *     prompts: {anchor: "query: "} # optional, per column (or one string for every column)
  *     weight: 1.0                  # optional: this task's gradient on the shared encoder is multiplied by it
  * sampler: proportional            # or round_robin: how the datasets' batches take turns

@@ -13,10 +13,14 @@ import dev.embed4j.losses.CachedGISTEmbedLoss;
 import dev.embed4j.losses.CachedMatryoshkaLoss;
 import dev.embed4j.losses.CachedMultipleNegativesRankingLoss;
 import dev.embed4j.losses.CoSENTLoss;
+import dev.embed4j.losses.Direction;
 import dev.embed4j.losses.EncoderLoss;
 import dev.embed4j.losses.GISTEmbedLoss;
+import dev.embed4j.losses.HardnessMode;
 import dev.embed4j.losses.MarginMSELoss;
 import dev.embed4j.losses.MatryoshkaLoss;
+import dev.embed4j.losses.MultipleNegativesRankingLoss;
+import dev.embed4j.losses.PartitionMode;
 import dev.embed4j.losses.SimilarityFunction;
 import dev.embed4j.losses.TripletLoss;
 import dev.embed4j.model.TinyModels;
@@ -31,6 +35,7 @@ import dev.embed4j.model.eval.TripletEvaluator;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -101,6 +106,54 @@ class TrainConfigTest {
     fails(one("pairs.jsonl", "HardnessLoss"), "unknown loss 'HardnessLoss'", "AnglELoss", "CachedGISTEmbedLoss");
     fails(one("pairs.jsonl", "{scale: 3}"), "'type' must be a string (missing)");
     fails(one("pairs.jsonl", "[1, 2]"), "expected a loss name or a mapping");
+  }
+
+  @Test
+  void rankingLossesTakeDirectionsPartitionModeAndHardness() throws Exception {
+    var set = (MultipleNegativesRankingLoss) inner(read(one("pairs.jsonl", "{type: MultipleNegativesRankingLoss,"
+        + " directions: [query_to_doc, doc_to_query], partition_mode: per_direction, hardness_mode: in_batch_negatives,"
+        + " hardness_strength: 9}")).tasks.get(0).loss());
+    assertEquals(EnumSet.of(Direction.QUERY_TO_DOC, Direction.DOC_TO_QUERY), set.directions());
+    assertEquals(PartitionMode.PER_DIRECTION, set.partitionMode());
+    assertEquals(HardnessMode.IN_BATCH_NEGATIVES, set.hardnessMode());
+    assertEquals(9f, set.hardnessStrength());
+    var plain = (MultipleNegativesRankingLoss) inner(read(one("pairs.jsonl", "MultipleNegativesRankingLoss")).tasks.get(0).loss());
+    assertEquals(EnumSet.of(Direction.QUERY_TO_DOC), plain.directions());
+    assertEquals(PartitionMode.JOINT, plain.partitionMode());
+    assertNull(plain.hardnessMode());
+    assertEquals(0f, plain.hardnessStrength());
+    var everyDirection = (MultipleNegativesRankingLoss) inner(read(one("pairs.jsonl", "{type: MultipleNegativesRankingLoss,"
+        + " directions: [query_to_doc, query_to_query, doc_to_query, doc_to_doc], hardness_mode: null}")).tasks.get(0).loss());
+    assertEquals(EnumSet.allOf(Direction.class), everyDirection.directions());
+    assertNull(everyDirection.hardnessMode(), "hardness_mode: null is none");
+    var cached = (CachedMultipleNegativesRankingLoss<PromptedText>) read(one("triplets.jsonl",
+        "{type: CachedMultipleNegativesRankingLoss, mini_batch_size: 4, hardness_mode: hard_negatives, hardness_strength: 5,"
+            + " directions: [query_to_doc, doc_to_doc]}")).tasks.get(0).loss();
+    assertEquals(HardnessMode.HARD_NEGATIVES, cached.loss().hardnessMode());
+    assertEquals(5f, cached.loss().hardnessStrength());
+    assertEquals(EnumSet.of(Direction.QUERY_TO_DOC, Direction.DOC_TO_DOC), cached.loss().directions());
+
+    String mnrl = "{type: MultipleNegativesRankingLoss, ";
+    fails(one("pairs.jsonl", mnrl + "directions: [query_to_doc, doc_to_docs]}"), "datasets[0].loss", "'directions' values must be",
+        "query_to_doc, query_to_query, doc_to_query, doc_to_doc", "doc_to_docs");
+    fails(one("pairs.jsonl", mnrl + "directions: query_to_doc}"), "'directions' must be a list", "doc_to_doc");
+    fails(one("pairs.jsonl", mnrl + "directions: []}"), "'directions' must be a list of one or more");
+    fails(one("pairs.jsonl", mnrl + "directions: [doc_to_query]}"), "'directions' must include query_to_doc");
+    fails(one("pairs.jsonl", mnrl + "partition_mode: sideways}"), "'partition_mode' must be one of joint, per_direction");
+    fails(one("pairs.jsonl", mnrl + "partition_mode: per_direction, directions: [query_to_doc, query_to_query]}"),
+        "'partition_mode: per_direction'", "query_to_query", "joint");
+    fails(one("pairs.jsonl", mnrl + "hardness_mode: hardest, hardness_strength: 5}"),
+        "'hardness_mode' must be one of in_batch_negatives, hard_negatives, all_negatives", "hardest");
+    fails(one("pairs.jsonl", mnrl + "hardness_mode: all_negatives}"), "'hardness_mode' needs 'hardness_strength' above 0");
+    fails(one("pairs.jsonl", mnrl + "hardness_mode: all_negatives, hardness_strength: 0}"), "'hardness_mode' needs");
+    fails(one("pairs.jsonl", mnrl + "hardness_mode: all_negatives, hardness_strength: -1}"), "'hardness_strength' must be ≥ 0");
+    fails(one("pairs.jsonl", mnrl + "hardness_strength: 5}"), "'hardness_strength' needs 'hardness_mode'");
+    fails(one("pairs.jsonl", mnrl + "hardness_mode: all_negatives, hardness_strength: strong}"),
+        "'hardness_strength' must be a number");
+    fails(one("pairs.jsonl", "{type: MultipleNegativesSymmetricRankingLoss, hardness_mode: in_batch_negatives}"),
+        "unknown key 'hardness_mode'");
+    fails(one("pairs.jsonl", "{type: CachedMultipleNegativesSymmetricRankingLoss, directions: [query_to_doc]}"),
+        "unknown key 'directions'");
   }
 
   @Test

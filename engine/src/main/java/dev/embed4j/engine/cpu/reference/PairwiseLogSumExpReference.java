@@ -3,8 +3,9 @@ package dev.embed4j.engine.cpu.reference;
 /**
  * The obviously right twin of {@code PairwiseLogSumExpKernel}: it materialises S = scale·A·Bᵀ in double,
  * takes a log-softmax over the rows and one over the columns, and differentiates through them. O(n·m)
- * memory and no blocking; for tests only. Semantics, masks included, as
- * {@link dev.embed4j.engine.backend.Backend#pairwiseLogSumExp}.
+ * memory and no blocking; for tests only. Semantics, masks and the hardness penalty included, as
+ * {@link dev.embed4j.engine.backend.Backend#pairwiseLogSumExp}: a penalised score is scale·dot + α·dot,
+ * element by element with a modulo, and the backward treats the α·dot as a constant.
  */
 public final class PairwiseLogSumExpReference {
   private PairwiseLogSumExpReference() {}
@@ -16,23 +17,36 @@ public final class PairwiseLogSumExpReference {
     return r >= maskStart[i] && r < maskEnd[i];
   }
 
-  /** S in double, with excluded elements at −∞. */
+  /** Whether element (i, j) gets the hardness penalty (α above 0), by the convention of the backend. */
+  public static boolean penalised(float hardness, int[] hardStart, int[] hardEnd, int hardPeriod,
+      boolean hardComplement, int i, int j) {
+    if (hardness == 0f || i == j) return false;
+    boolean inRange = hardStart != null && excluded(hardStart, hardEnd, hardPeriod, i, j);
+    return inRange != hardComplement;
+  }
+
+  /** S in double, penalised elements raised by α·dot, excluded elements at −∞. */
   public static double[] scores(float[] a, float[] b, int n, int m, int d, float scale, int[] maskStart,
-      int[] maskEnd, int maskPeriod) {
+      int[] maskEnd, int maskPeriod, float hardness, int[] hardStart, int[] hardEnd, int hardPeriod,
+      boolean hardComplement) {
     double[] s = new double[n * m];
     for (int i = 0; i < n; i++) {
       for (int j = 0; j < m; j++) {
         double dot = 0;
         for (int k = 0; k < d; k++) dot += (double) a[i * d + k] * b[j * d + k];
-        s[i * m + j] = excluded(maskStart, maskEnd, maskPeriod, i, j) ? Double.NEGATIVE_INFINITY : scale * dot;
+        double v = scale * dot;
+        if (penalised(hardness, hardStart, hardEnd, hardPeriod, hardComplement, i, j)) v += hardness * dot;
+        s[i * m + j] = excluded(maskStart, maskEnd, maskPeriod, i, j) ? Double.NEGATIVE_INFINITY : v;
       }
     }
     return s;
   }
 
   public static void forward(float[] a, float[] b, int n, int m, int d, float scale, int[] maskStart, int[] maskEnd,
-      int maskPeriod, float[] rowLse, float[] colLse, float[] diag) {
-    double[] s = scores(a, b, n, m, d, scale, maskStart, maskEnd, maskPeriod);
+      int maskPeriod, float hardness, int[] hardStart, int[] hardEnd, int hardPeriod, boolean hardComplement,
+      float[] rowLse, float[] colLse, float[] diag) {
+    double[] s = scores(a, b, n, m, d, scale, maskStart, maskEnd, maskPeriod, hardness, hardStart, hardEnd, hardPeriod,
+        hardComplement);
     double[] rows = rowLse(s, n, m), cols = colLse(s, n, m);
     for (int i = 0; i < n; i++) rowLse[i] = (float) rows[i];
     if (colLse != null) for (int j = 0; j < m; j++) colLse[j] = (float) cols[j];
@@ -44,8 +58,10 @@ public final class PairwiseLogSumExpReference {
   }
 
   public static void backward(float[] a, float[] b, int n, int m, int d, float scale, int[] maskStart, int[] maskEnd,
-      int maskPeriod, float[] gRow, float[] gCol, float[] gDiag, float[] gA, float[] gB) {
-    double[] s = scores(a, b, n, m, d, scale, maskStart, maskEnd, maskPeriod);
+      int maskPeriod, float hardness, int[] hardStart, int[] hardEnd, int hardPeriod, boolean hardComplement,
+      float[] gRow, float[] gCol, float[] gDiag, float[] gA, float[] gB) {
+    double[] s = scores(a, b, n, m, d, scale, maskStart, maskEnd, maskPeriod, hardness, hardStart, hardEnd, hardPeriod,
+        hardComplement);
     double[] rows = rowLse(s, n, m), cols = colLse(s, n, m);
     double[] g = new double[n * m];
     for (int i = 0; i < n; i++) {
