@@ -253,7 +253,7 @@ public final class JsonReader {
       int c = in[i];
       if (c == '"') break;
       if (c == '\\') {
-        int e = i + 1 < end ? in[i + 1] : -1;
+        int e = i + 1 < end ? in[i + 1] & 0xFF : -1;
         switch (e) {
           case '"', '\\', '/' -> sb.append((char) e);
           case 'b' -> sb.append('\b');

@@ -535,7 +535,10 @@ public abstract sealed class JsonValue implements Iterable<JsonValue> {
 
     @Override
     void appendTo(StringBuilder sb) {
+      boolean quoted = !integral && !Double.isFinite(floating); // 1e400: Jackson writes "Infinity", quoted
+      if (quoted) sb.append('"');
       sb.append(asText());
+      if (quoted) sb.append('"');
     }
 
     @Override
