@@ -1,10 +1,5 @@
 package dev.embed4j.model;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.embed4j.engine.Tensor;
 import dev.embed4j.losses.SimilarityFunction;
 import dev.embed4j.model.bert.BertConfig;
@@ -13,9 +8,11 @@ import dev.embed4j.model.bert.ModelConfigException;
 import dev.embed4j.model.bert.Pooling;
 import dev.embed4j.model.io.SafeTensors;
 import dev.embed4j.model.io.SafeTensorsException;
+import dev.embed4j.model.io.json.JsonReader;
+import dev.embed4j.model.io.json.JsonSyntaxException;
+import dev.embed4j.model.io.json.JsonValue;
 import dev.embed4j.model.tokenizer.WordPieceTokenizer;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -43,9 +40,11 @@ import java.util.concurrent.CompletableFuture;
  * A plain Hugging Face BERT folder (no modules.json) loads with mean pooling and no normalisation, as
  * sentence-transformers loads one. Weights may carry a {@code bert.} prefix and LayerNorm's old
  * {@code gamma}/{@code beta} names; tensors the encoder does not use (the pooler, MLM heads) are skipped.
+ *
+ * <p>Loading reads the JSON files with {@link JsonReader}, never Jackson's databind, whose initialisation
+ * alone cost a fresh JVM 210-270 ms; {@link ModelFolderWriter} writes them with Jackson.
  */
 public final class ModelFolder {
-  private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
   /** The versions config_sentence_transformers.json and the model card name. */
   static final String EMBED4J_VERSION = "0.1.0", SENTENCE_TRANSFORMERS_FORMAT = "3.0.1";
 
@@ -58,7 +57,7 @@ public final class ModelFolder {
     Path modules = dir.resolve("modules.json");
     if (Files.exists(modules)) {
       sawModules = true;
-      for (JsonNode m : readJson(modules)) {
+      for (JsonValue m : readJson(modules)) {
         String type = m.path("type").asText(""), path = m.path("path").asText("");
         if (type.endsWith(".Transformer")) transformerDir = modulePath(dir, modules, path);
         else if (type.endsWith(".Pooling")) poolingDir = modulePath(dir, modules, path);
@@ -113,7 +112,7 @@ public final class ModelFolder {
     int maxSeq = Math.min(config.maxPositions(), tokenizer.maxLength() > 0 ? tokenizer.maxLength() : 512);
     Path stConfig = transformerDir.resolve("sentence_bert_config.json");
     if (Files.exists(stConfig)) {
-      JsonNode c = readJson(stConfig);
+      JsonValue c = readJson(stConfig);
       if (c.path("max_seq_length").canConvertToInt()) maxSeq = c.get("max_seq_length").asInt();
     }
 
@@ -126,7 +125,7 @@ public final class ModelFolder {
     SimilarityFunction sim = SimilarityFunction.COSINE;
     Path stc = dir.resolve("config_sentence_transformers.json");
     if (Files.exists(stc)) {
-      JsonNode c = readJson(stc);
+      JsonValue c = readJson(stc);
       c.path("prompts").properties().forEach(e -> prompts.put(e.getKey(), e.getValue().asText()));
       if (c.path("default_prompt_name").isTextual()) defaultPrompt = c.get("default_prompt_name").asText();
       if (c.path("similarity_fn_name").isTextual()) sim = SimilarityFunction.of(c.get("similarity_fn_name").asText());
@@ -203,7 +202,7 @@ public final class ModelFolder {
   }
 
   private static Pooling readPooling(Path file) throws IOException {
-    JsonNode c = readJson(file);
+    JsonValue c = readJson(file);
     boolean cls = c.path("pooling_mode_cls_token").asBoolean(false);
     boolean mean = c.path("pooling_mode_mean_tokens").asBoolean(false);
     boolean max = c.path("pooling_mode_max_tokens").asBoolean(false);
@@ -221,81 +220,15 @@ public final class ModelFolder {
 
   /** Writes every file of the layout; an existing folder's files of the same names are replaced. */
   public static void save(SentenceEncoder enc, Path dir) throws IOException {
-    Files.createDirectories(dir);
-    BertModel model = enc.model();
-    write(dir.resolve("config.json"), model.config().toJson());
-    SafeTensors.write(dir.resolve("model.safetensors"), model.namedParameters(), Map.of("format", "pt"));
-
-    WordPieceTokenizer tok = enc.tokenizer();
-    write(dir.resolve("tokenizer.json"), tok.toTokenizerJson());
-    Files.write(dir.resolve("vocab.txt"), tok.vocabInOrder(), StandardCharsets.UTF_8);
-    ObjectNode specials = JSON.createObjectNode();
-    Map<String, String> roles = Map.of("[CLS]", "cls_token", "[SEP]", "sep_token", "[PAD]", "pad_token",
-        "[UNK]", "unk_token", "[MASK]", "mask_token");
-    for (var t : tok.addedTokens()) if (roles.containsKey(t.content())) specials.put(roles.get(t.content()), t.content());
-    write(dir.resolve("special_tokens_map.json"), specials);
-    ObjectNode tc = JSON.createObjectNode();
-    tc.put("clean_up_tokenization_spaces", true);
-    specials.properties().forEach(e -> tc.set(e.getKey(), e.getValue()));
-    tc.put("do_basic_tokenize", true);
-    tc.put("do_lower_case", tok.normalizer() == null || tok.normalizer().lowercase());
-    tc.put("model_max_length", enc.maxSeqLength());
-    tc.put("never_split", (String) null);
-    if (tok.normalizer() == null || tok.normalizer().stripAccents() == null) tc.putNull("strip_accents");
-    else tc.put("strip_accents", tok.normalizer().stripAccents());
-    tc.put("tokenize_chinese_chars", tok.normalizer() == null || tok.normalizer().handleChineseChars());
-    tc.put("tokenizer_class", "BertTokenizer");
-    write(dir.resolve("tokenizer_config.json"), tc);
-
-    ArrayNode modules = JSON.createArrayNode();
-    modules.addObject().put("idx", 0).put("name", "0").put("path", "").put("type", "sentence_transformers.models.Transformer");
-    modules.addObject().put("idx", 1).put("name", "1").put("path", "1_Pooling").put("type", "sentence_transformers.models.Pooling");
-    if (enc.normalizes()) {
-      modules.addObject().put("idx", 2).put("name", "2").put("path", "2_Normalize").put("type", "sentence_transformers.models.Normalize");
-      Files.createDirectories(dir.resolve("2_Normalize"));
-    }
-    write(dir.resolve("modules.json"), modules);
-    ObjectNode sb = JSON.createObjectNode();
-    sb.put("max_seq_length", enc.maxSeqLength());
-    sb.put("do_lower_case", false);
-    write(dir.resolve("sentence_bert_config.json"), sb);
-
-    Files.createDirectories(dir.resolve("1_Pooling"));
-    Pooling p = enc.pooling();
-    ObjectNode pc = JSON.createObjectNode();
-    pc.put("word_embedding_dimension", model.config().hiddenSize());
-    pc.put("pooling_mode_cls_token", p.mode() == Pooling.Mode.CLS);
-    pc.put("pooling_mode_mean_tokens", p.mode() == Pooling.Mode.MEAN);
-    pc.put("pooling_mode_max_tokens", p.mode() == Pooling.Mode.MAX);
-    pc.put("pooling_mode_mean_sqrt_len_tokens", false);
-    pc.put("pooling_mode_weightedmean_tokens", false);
-    pc.put("pooling_mode_lasttoken", false);
-    pc.put("include_prompt", p.includePrompt());
-    write(dir.resolve("1_Pooling").resolve("config.json"), pc);
-
-    ObjectNode st = JSON.createObjectNode();
-    st.putObject("__version__").put("sentence_transformers", SENTENCE_TRANSFORMERS_FORMAT).put("embed4j", EMBED4J_VERSION);
-    ObjectNode pr = st.putObject("prompts");
-    enc.prompts().forEach(pr::put);
-    if (enc.defaultPromptName() == null) st.putNull("default_prompt_name");
-    else st.put("default_prompt_name", enc.defaultPromptName());
-    st.put("similarity_fn_name", enc.similarityFunction().stName);
-    write(dir.resolve("config_sentence_transformers.json"), st);
-    Files.writeString(dir.resolve("README.md"), ModelCard.markdown(enc), StandardCharsets.UTF_8);
+    ModelFolderWriter.save(enc, dir);
   }
 
-  private static void write(Path file, JsonNode node) throws IOException {
-    JSON.writeValue(file.toFile(), node);
-  }
-
-  private static JsonNode readJson(Path file) throws IOException {
+  private static JsonValue readJson(Path file) throws IOException {
     if (!Files.isRegularFile(file)) throw new NoSuchFileException(file.toString(), null, "missing from the model folder");
     try {
-      return JSON.readTree(file.toFile());
-    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-      throw new ModelConfigException(file + ": not valid JSON: " + e.getOriginalMessage());
-    } catch (java.io.CharConversionException e) { // bytes that no Unicode encoding Jackson detects can decode
-      throw new ModelConfigException(file + ": not valid JSON text: " + e.getMessage());
+      return JsonReader.read(file);
+    } catch (JsonSyntaxException e) {
+      throw new ModelConfigException(file + ": not valid JSON: " + e.getMessage());
     }
   }
 }

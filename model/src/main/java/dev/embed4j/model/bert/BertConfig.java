@@ -1,8 +1,12 @@
 package dev.embed4j.model.bert;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.embed4j.model.io.json.JacksonTrees;
+import dev.embed4j.model.io.json.JsonReader;
+import dev.embed4j.model.io.json.JsonSyntaxException;
+import dev.embed4j.model.io.json.JsonValue;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -18,8 +22,6 @@ import java.util.List;
 public record BertConfig(int vocabSize, int hiddenSize, int numLayers, int numHeads, int intermediateSize,
     Activation hiddenAct, float hiddenDropout, float attentionDropout, int maxPositions, int typeVocabSize,
     float layerNormEps, int padTokenId) {
-
-  private static final ObjectMapper JSON = new ObjectMapper();
 
   /** The feed-forward activations the encoder runs, by their Hugging Face names. */
   public enum Activation {
@@ -59,23 +61,26 @@ public record BertConfig(int vocabSize, int hiddenSize, int numLayers, int numHe
 
   public static BertConfig read(Path configJson) throws IOException {
     if (!Files.exists(configJson)) throw new NoSuchFileException(configJson.toString(), null, "no config.json: not a model folder?");
-    JsonNode c;
+    JsonValue c;
     try {
-      c = JSON.readTree(configJson.toFile());
-    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-      throw new ModelConfigException(configJson + ": not valid JSON: " + e.getOriginalMessage());
-    } catch (java.io.CharConversionException e) { // bytes that no Unicode encoding Jackson detects can decode
-      throw new ModelConfigException(configJson + ": not valid JSON text: " + e.getMessage());
+      c = JsonReader.read(configJson);
+    } catch (JsonSyntaxException e) {
+      throw new ModelConfigException(configJson + ": not valid JSON: " + e.getMessage());
     }
     return fromJson(c, configJson.toString());
   }
 
+  /** From a parsed config.json; {@code where} names it in errors. */
   public static BertConfig fromJson(JsonNode c, String where) {
+    return fromJson(JacksonTrees.fromJackson(c), where);
+  }
+
+  static BertConfig fromJson(JsonValue c, String where) {
     String type = c.path("model_type").asText("bert");
     if (!type.equals("bert")) {
       throw new ModelConfigException(where + ": model_type '" + type + "' is not supported; only BERT encoders (model_type bert) are");
     }
-    for (JsonNode a : c.path("architectures")) {
+    for (JsonValue a : c.path("architectures")) {
       if (!a.asText().startsWith("Bert")) {
         throw new ModelConfigException(where + ": architecture '" + a.asText()
             + "' is not supported; only BERT (BertModel, BertForMaskedLM, ...) is");
@@ -108,8 +113,8 @@ public record BertConfig(int vocabSize, int hiddenSize, int numLayers, int numHe
   public static final int MAX_LAYERS = 1024;
 
   /** An integer key in [min, max]; {@code dflt} when absent (-1: required). */
-  private static int size(JsonNode c, String key, int dflt, int min, int max, String where) {
-    JsonNode v = c.path(key);
+  private static int size(JsonValue c, String key, int dflt, int min, int max, String where) {
+    JsonValue v = c.path(key);
     if (v.isMissingNode()) {
       if (dflt >= 0) return dflt;
       throw new ModelConfigException(where + ": " + key + " is missing; it must be an integer from " + min + " to " + max);
@@ -122,8 +127,8 @@ public record BertConfig(int vocabSize, int hiddenSize, int numLayers, int numHe
   }
 
   /** A probability or epsilon key: a JSON number in [0, 1); {@code dflt} when absent or null. */
-  private static float fraction(JsonNode c, String key, double dflt, String where) {
-    JsonNode v = c.path(key);
+  private static float fraction(JsonValue c, String key, double dflt, String where) {
+    JsonValue v = c.path(key);
     if (v.isMissingNode() || v.isNull()) return (float) dflt;
     if (!v.isNumber() || !(v.asDouble() >= 0 && v.asDouble() < 1)) {
       throw new ModelConfigException(where + ": " + key + " must be a number from 0 to below 1, got " + v);
@@ -133,7 +138,7 @@ public record BertConfig(int vocabSize, int hiddenSize, int numLayers, int numHe
 
   /** config.json as Hugging Face transformers writes it for a BertModel. */
   public ObjectNode toJson() {
-    ObjectNode o = JSON.createObjectNode();
+    ObjectNode o = JsonNodeFactory.instance.objectNode();
     o.putArray("architectures").add("BertModel");
     o.put("attention_probs_dropout_prob", attentionDropout);
     o.put("classifier_dropout", (String) null);

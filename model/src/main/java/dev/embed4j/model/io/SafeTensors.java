@@ -1,12 +1,13 @@
 package dev.embed4j.model.io;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.embed4j.engine.Grad;
 import dev.embed4j.engine.Tensor;
 import dev.embed4j.engine.backend.Backends;
+import dev.embed4j.model.io.json.JsonReader;
+import dev.embed4j.model.io.json.JsonSyntaxException;
+import dev.embed4j.model.io.json.JsonValue;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -14,7 +15,6 @@ import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
@@ -36,7 +36,6 @@ import java.util.Map;
  * overlapping another tensor's).
  */
 public final class SafeTensors {
-  private static final ObjectMapper JSON = new ObjectMapper();
   private static final long MAX_HEADER = 100L << 20; // the reference implementation's limit
   private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
   private static final ValueLayout.OfShort U16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
@@ -89,20 +88,20 @@ public final class SafeTensors {
     }
     ByteBuffer hb = ByteBuffer.allocate((int) n);
     readFully(ch, hb, 8);
-    JsonNode root;
+    JsonValue root;
     try {
-      root = JSON.readTree(new String(hb.array(), StandardCharsets.UTF_8));
-    } catch (JsonProcessingException e) {
-      throw new SafeTensorsException(file, null, "header is not valid JSON: " + e.getOriginalMessage());
+      root = JsonReader.read(hb.array());
+    } catch (JsonSyntaxException e) {
+      throw new SafeTensorsException(file, null, "header is not valid JSON: " + e.getMessage());
     }
-    if (root == null || !root.isObject()) throw new SafeTensorsException(file, null, "header is not a JSON object");
+    if (!root.isObject()) throw new SafeTensorsException(file, null, "header is not a JSON object");
     long dataStart = 8 + n, dataSize = size - dataStart;
     List<Entry> entries = new ArrayList<>();
     Map<String, String> metadata = new LinkedHashMap<>();
     for (var it = root.properties().iterator(); it.hasNext(); ) {
       var e = it.next();
       String name = e.getKey();
-      JsonNode v = e.getValue();
+      JsonValue v = e.getValue();
       if (name.equals("__metadata__")) {
         if (!v.isObject()) throw new SafeTensorsException(file, null, "__metadata__ is not an object of strings");
         v.properties().forEach(m -> metadata.put(m.getKey(), m.getValue().asText()));
@@ -112,12 +111,12 @@ public final class SafeTensors {
       String dtype = v.path("dtype").asText(null);
       int dsize = dtype == null ? -1 : dtypeSize(dtype);
       if (dsize < 0) throw new SafeTensorsException(file, name, "unknown dtype " + v.path("dtype"));
-      JsonNode sh = v.path("shape"), off = v.path("data_offsets");
+      JsonValue sh = v.path("shape"), off = v.path("data_offsets");
       if (!sh.isArray()) throw new SafeTensorsException(file, name, "shape is missing or not an array");
       int[] shape = new int[sh.size()];
       long numel = 1;
       for (int i = 0; i < shape.length; i++) {
-        JsonNode d = sh.get(i);
+        JsonValue d = sh.get(i);
         if (!d.isIntegralNumber() || !d.canConvertToLong() || d.asLong() < 0 || d.asLong() > Integer.MAX_VALUE) {
           throw new SafeTensorsException(file, name, "shape " + sh + " has an invalid dimension " + d);
         }
@@ -201,7 +200,7 @@ public final class SafeTensors {
 
   /** Writes {@code tensors} as F32, in the map's order, with optional string metadata. */
   public static void write(Path file, Map<String, Tensor> tensors, Map<String, String> metadata) throws IOException {
-    ObjectNode header = JSON.createObjectNode();
+    ObjectNode header = Jackson.MAPPER.createObjectNode();
     if (metadata != null && !metadata.isEmpty()) {
       ObjectNode m = header.putObject("__metadata__");
       metadata.forEach(m::put);
@@ -217,7 +216,7 @@ public final class SafeTensors {
       o.putArray("data_offsets").add(offset).add(offset + bytes);
       offset += bytes;
     }
-    byte[] json = JSON.writeValueAsBytes(header);
+    byte[] json = Jackson.MAPPER.writeValueAsBytes(header);
     int padded = (json.length + 7) / 8 * 8; // data starts 8-byte aligned, as the reference writer does
     ByteBuffer head = ByteBuffer.allocate(8 + padded).order(ByteOrder.LITTLE_ENDIAN);
     head.putLong(padded).put(json);
@@ -245,6 +244,11 @@ public final class SafeTensors {
         }
       }
     }
+  }
+
+  /** Jackson writes headers; held here so that reading a file never builds an ObjectMapper. */
+  private static final class Jackson {
+    static final ObjectMapper MAPPER = new ObjectMapper();
   }
 
   private static void readFully(FileChannel ch, ByteBuffer b, long pos) throws IOException {

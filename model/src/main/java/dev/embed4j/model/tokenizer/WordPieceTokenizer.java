@@ -1,6 +1,8 @@
 package dev.embed4j.model.tokenizer;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.embed4j.model.io.json.JacksonTrees;
+import dev.embed4j.model.io.json.JsonValue;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -37,7 +39,7 @@ public final class WordPieceTokenizer {
   private final Truncation truncation; // null: none
   private final int padId;
   private final String[] idToToken;
-  private final JsonNode source; // the tokenizer.json this came from, written back unchanged on save
+  private final JsonValue source; // the tokenizer.json this came from, written back unchanged on save
 
   public WordPieceTokenizer(BertNormalizer normalizer, WordPiece model, List<AddedToken> added,
       PostProcessorTemplate template, Truncation truncation, int padId) {
@@ -46,7 +48,7 @@ public final class WordPieceTokenizer {
 
   /** With the tokenizer.json it was read from ({@code source}), written back unchanged on save. */
   WordPieceTokenizer(BertNormalizer normalizer, WordPiece model, List<AddedToken> added,
-      PostProcessorTemplate template, Truncation truncation, int padId, JsonNode source) {
+      PostProcessorTemplate template, Truncation truncation, int padId, JsonValue source) {
     this.normalizer = normalizer;
     this.model = model;
     List<AddedToken> sorted = new ArrayList<>(added);
@@ -82,7 +84,7 @@ public final class WordPieceTokenizer {
       boolean lower = true;
       Path config = path.resolve("tokenizer_config.json");
       if (Files.exists(config)) {
-        JsonNode c = TokenizerJson.readJson(config);
+        JsonValue c = TokenizerJson.readJson(config);
         if (c.has("do_lower_case")) lower = c.get("do_lower_case").asBoolean(true);
       }
       return fromVocab(vocab, lower);
@@ -122,7 +124,7 @@ public final class WordPieceTokenizer {
 
   /** From a parsed tokenizer.json; {@code where} names it in errors. */
   public static WordPieceTokenizer fromTokenizerJson(JsonNode root, String where) {
-    return TokenizerJson.read(root, where);
+    return TokenizerJson.read(JacksonTrees.fromJackson(root), where);
   }
 
   // ---- configuration --------------------------------------------------------------------------------------
@@ -191,7 +193,7 @@ public final class WordPieceTokenizer {
   }
 
   /** The tokenizer.json this was read from, or null. */
-  JsonNode source() {
+  JsonValue source() {
     return source;
   }
 
@@ -285,7 +287,7 @@ public final class WordPieceTokenizer {
 
   /** The tokenizer.json this was read from, or one written for it (vocab.txt-only tokenizers). */
   public JsonNode toTokenizerJson() {
-    return TokenizerJson.write(this);
+    return TokenizerJsonWriter.write(this);
   }
 
   /** The vocabulary in id order, one token a line, as vocab.txt holds it. */
