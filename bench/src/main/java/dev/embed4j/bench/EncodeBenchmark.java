@@ -40,12 +40,17 @@ import org.openjdk.jmh.infra.Blackhole;
  * </ul>
  * Both sides mean-pool over the attention mask and L2-normalise. ONNX Runtime runs with
  * {@code intraOpNumThreads = threads}, embed4j with {@code Parallel.setThreads(threads)}.
+ *
+ * <p>Warm-up: eight iterations of 2 s. An operation takes 0.4–1.9 s warm and 3–4 s cold, so three iterations
+ * were three operations, and C2 was still compiling (the engine's plumbing left in profiling C1 code until
+ * the fourth or fifth 512-sentence encode): the first measured iteration of two-thread wordnet512 ran 1084 ms,
+ * the next four 780–852.
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
 @State(Scope.Benchmark)
 @Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED", "-Xms4g", "-Xmx4g", "-XX:G1HeapRegionSize=1m"})
-@Warmup(iterations = 3, time = 2)
+@Warmup(iterations = 8, time = 2)
 @Measurement(iterations = 5, time = 2)
 public class EncodeBenchmark {
   @Param({"1", "2"})
