@@ -5,7 +5,6 @@ import dev.embed4j.engine.cpu.gemm.PackedGemm;
 import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
-import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
@@ -114,14 +113,12 @@ public final class FlashAttention {
         kp = new float[kd];
         vp = new float[kd];
       }
-      // L floats of slack: a row's last, partial vector is then a masked load or store inside the array,
-      // which C2 compiles to one instruction (one reaching past the end takes a lane-by-lane path)
-      if (s.length < bk + L) {
-        s = new float[bk + L];
-        dp = new float[bk + L];
+      if (s.length < bk) {
+        s = new float[bk];
+        dp = new float[bk];
       }
-      if (bias.length < seqK + L) {
-        bias = new float[seqK + L];
+      if (bias.length < seqK) {
+        bias = new float[seqK];
         keep = new int[seqK];
       }
     }
@@ -436,26 +433,38 @@ public final class FlashAttention {
   /** s = s·scale + bias over one row; returns its max. */
   private static float scaleBiasMax(float[] s, int off, float[] bias, int n, float scale) {
     FloatVector vmax = FloatVector.broadcast(SPECIES, Float.NEGATIVE_INFINITY);
-    for (int j = 0; j < n; j += L) {
-      VectorMask<Float> m = SPECIES.indexInRange(j, n);
-      FloatVector x = FloatVector.fromArray(SPECIES, s, off + j, m)
-          .mul(scale).add(FloatVector.fromArray(SPECIES, bias, j, m));
-      x.intoArray(s, off + j, m);
-      vmax = vmax.lanewise(VectorOperators.MAX, x, m);
+    int j = 0;
+    for (int up = SPECIES.loopBound(n); j < up; j += L) {
+      FloatVector x = FloatVector.fromArray(SPECIES, s, off + j)
+          .mul(scale).add(FloatVector.fromArray(SPECIES, bias, j));
+      x.intoArray(s, off + j);
+      vmax = vmax.max(x);
     }
-    return vmax.reduceLanes(VectorOperators.MAX);
+    float max = vmax.reduceLanes(VectorOperators.MAX);
+    for (; j < n; j++) {
+      float x = Math.fma(s[off + j], scale, bias[j]);
+      s[off + j] = x;
+      max = Math.max(max, x);
+    }
+    return max;
   }
 
   /** s = exp(s − shift) over one row; returns the sum. */
   private static float expShift(float[] s, int off, int n, float shift) {
     FloatVector acc = FloatVector.zero(SPECIES);
-    for (int j = 0; j < n; j += L) {
-      VectorMask<Float> m = SPECIES.indexInRange(j, n);
-      FloatVector e = VectorMath.exp(FloatVector.fromArray(SPECIES, s, off + j, m).sub(shift));
-      e.intoArray(s, off + j, m);
-      acc = acc.add(e, m);
+    int j = 0;
+    for (int up = SPECIES.loopBound(n); j < up; j += L) {
+      FloatVector e = VectorMath.exp(FloatVector.fromArray(SPECIES, s, off + j).sub(shift));
+      e.intoArray(s, off + j);
+      acc = acc.add(e);
     }
-    return VectorMath.sum(acc);
+    float sum = VectorMath.sum(acc);
+    for (; j < n; j++) {
+      float e = (float) Math.exp(s[off + j] - shift);
+      s[off + j] = e;
+      sum += e;
+    }
+    return sum;
   }
 
   private static void scaleRow(float[] x, int off, int n, float f) {
