@@ -18,9 +18,9 @@ import java.util.Map;
  * {@link JsonSyntaxException} that says at which line and column what was expected and what was found.
  *
  * <p>Why not Jackson: the model files (tokenizer.json, config.json, the safetensors header) are all the JSON
- * a model load reads, and in a fresh JVM initialising Jackson's databind alone took 210-270 ms of a
- * 550-630 ms all-MiniLM-L6-v2 load on this project's 2-core machine, on both load threads. This reader is
- * one class over a byte array. Writing files keeps Jackson ({@link JacksonTrees}).
+ * a model load reads, and in a fresh JVM initialising Jackson's databind alone was about half of a model
+ * load, on both load threads (bench/RESULTS.md, issue 16). This reader is one class over a byte array.
+ * Writing files keeps Jackson ({@link JacksonTrees}).
  *
  * <p>What it accepts is RFC 8259 and nothing more: no comments, single quotes, NaN or Infinity, leading
  * zeros, trailing commas, unescaped control characters in strings, or anything but whitespace after the
