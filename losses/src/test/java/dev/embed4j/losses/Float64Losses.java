@@ -119,10 +119,7 @@ final class Float64Losses {
     double[] a = rows(u, batch, dim, true), b = rows(v, batch, dim, true);
     double[] s = new double[batch];
     for (int i = 0; i < batch; i++) s[i] = scale * dot(a, i, b, i, dim);
-    java.util.List<Double> terms = new java.util.ArrayList<>();
-    terms.add(0.0);
-    for (int i = 0; i < batch; i++) for (int j = 0; j < batch; j++) if (labels[i] < labels[j]) terms.add(s[i] - s[j]);
-    return logSumExp(terms.stream().mapToDouble(Double::doubleValue).toArray());
+    return rankingLogSumExp(s, labels, batch);
   }
 
   static double cosineSimilarity(double[] u, double[] v, float[] labels, int batch, int dim) {
@@ -237,6 +234,11 @@ final class Float64Losses {
       }
       s[i] = scale * Math.abs(sum);
     }
+    return rankingLogSumExp(s, labels, batch);
+  }
+
+  /** CoSENT's and AnglE's loss over pair scores s: log(1 + Σ_{labels[i] < labels[j]} exp(s_i − s_j)). */
+  static double rankingLogSumExp(double[] s, float[] labels, int batch) {
     java.util.List<Double> terms = new java.util.ArrayList<>();
     terms.add(0.0);
     for (int i = 0; i < batch; i++) for (int j = 0; j < batch; j++) if (labels[i] < labels[j]) terms.add(s[i] - s[j]);
