@@ -103,7 +103,7 @@ public final class FlashAttention {
 
     void ensure(int seqQ, int seqK, int dim) {
       int rows = Math.max(BLOCK_ROWS, backwardRows(seqQ, seqK));
-      int kd = Math.max(padded(seqK) * dim, padded(dim) * seqK), bk = rows * seqK;
+      int kd = Math.max(padded(seqK) * dim, padded(dim) * seqK), bk = rows * padded(seqK);
       if (pa.length < (seqK + MP - 1) / MP * MP * rows) pa = new float[(seqK + MP - 1) / MP * MP * rows];
       if (pq.length < padded(dim) * rows) pq = new float[padded(dim) * rows];
       if (rowD.length < rows) rowD = new float[rows];
@@ -117,9 +117,9 @@ public final class FlashAttention {
         s = new float[bk];
         dp = new float[bk];
       }
-      if (bias.length < seqK) {
-        bias = new float[seqK];
-        keep = new int[seqK];
+      if (bias.length < padded(seqK)) {
+        bias = new float[padded(seqK)];
+        keep = new int[padded(seqK)];
       }
     }
   }
@@ -207,24 +207,31 @@ public final class FlashAttention {
     packRows(k, ko, kRow, keys, dim, sc.kp); // staged: see transposePanels
     transposePanels(sc.kp, keys, dim, kt);
     packRows(v, vo, vRow, keys, dim, vp);
+    // Score rows run over whole panels of keys: Kᵀ's last panel is zero past the last key, so those scores are 0,
+    // and their bias is −∞, so they come out of the exp as 0. Every row then takes the vector loops alone, with
+    // no scalar tail: short rows (a few keys) are faster, and the loops' profile does not depend on the lengths
+    // seen first (short texts first left the vector loop unseen, and C2 recompiled the pair at the first long one).
+    int ks = padded(keys);
+    Arrays.fill(bias, keys, ks, Float.NEGATIVE_INFINITY);
     for (int i0 = 0; i0 < seqQ; i0 += BLOCK_ROWS) {
       int rows = Math.min(BLOCK_ROWS, seqQ - i0);
-      panelGemm(rows, keys, dim, q, qo + i0 * qRow, qRow, kt, s, 0, keys, sc.tile);
+      panelGemm(rows, ks, dim, q, qo + i0 * qRow, qRow, kt, s, 0, ks, sc.tile);
       for (int r = 0; r < rows; r++) {
-        int off = r * keys;
+        int off = r * ks;
         // keys ≥ 1 means the last key is unmasked, so max is finite and Σ exp ≥ 1.
-        float max = scaleBiasMax(s, off, bias, keys, scale);
-        float sum = expShift(s, off, keys, max);
+        float max = scaleBiasMax(s, off, bias, ks, scale);
+        float sum = expShift(s, off, ks, max);
         lse[lo + i0 + r] = max + (float) Math.log(sum);
         sc.rowInv[r] = 1f / sum;
         if (dropout > 0f) {
           DropoutMasks.fill(sc.keep, 0, keys, seed, ((long) pair * seqQ + i0 + r) * seqK, threshold);
-          multiply(s, off, sc.keep, scaleBits, keys);
+          Arrays.fill(sc.keep, keys, ks, 0);
+          multiply(s, off, sc.keep, scaleBits, ks);
         }
       }
       int ob = oo + i0 * oRow;
       // P is left unnormalised so the division is dim multiplies a row instead of seqK.
-      panelGemm(rows, dim, keys, s, 0, keys, vp, out, ob, oRow, sc.tile);
+      panelGemm(rows, dim, keys, s, 0, ks, vp, out, ob, oRow, sc.tile);
       for (int r = 0; r < rows; r++) scaleRow(out, ob + r * oRow, dim, sc.rowInv[r]);
     }
   }
@@ -293,32 +300,36 @@ public final class FlashAttention {
     packRows(v, vo, vRow, keys, dim, sc.vp); // V's rows are not an operand here, only the staging of Vᵀ
     transposePanels(sc.vp, keys, dim, vt);
     int blockRows = backwardRows(seqQ, seqK);
+    // rows over whole panels of keys, as in the forward (forwardPair): the same lanes take the same path there
+    int ks = padded(keys);
+    Arrays.fill(bias, keys, ks, Float.NEGATIVE_INFINITY);
     for (int i0 = 0; i0 < seqQ; i0 += blockRows) {
       int rows = Math.min(blockRows, seqQ - i0), qb = qo + i0 * qRow, ob = oo + i0 * oRow;
-      panelGemm(rows, keys, dim, q, qb, qRow, kt, s, 0, keys, sc.tile);
-      panelGemm(rows, keys, dim, gOut, ob, oRow, vt, dp, 0, keys, sc.tile);
+      panelGemm(rows, ks, dim, q, qb, qRow, kt, s, 0, ks, sc.tile);
+      panelGemm(rows, ks, dim, gOut, ob, oRow, vt, dp, 0, ks, sc.tile);
       // D for all rows first: out is read here for the first time, and a loop of nothing but these dot products
       // keeps many of its rows' cache misses in flight
       for (int r = 0; r < rows; r++) sc.rowD[r] = dot(gOut, out, ob + r * oRow, dim);
       for (int r = 0; r < rows; r++) {
-        int off = r * keys;
-        scaleBiasMax(s, off, bias, keys, scale);
-        expShift(s, off, keys, lse[lo + i0 + r]);
+        int off = r * ks;
+        scaleBiasMax(s, off, bias, ks, scale);
+        expShift(s, off, ks, lse[lo + i0 + r]);
         float d = sc.rowD[r];
         if (dropout > 0f) {
           DropoutMasks.fill(sc.keep, 0, keys, seed, ((long) pair * seqQ + i0 + r) * seqK, threshold);
-          multiply(dp, off, sc.keep, scaleBits, keys); // dP = (dO·Vᵀ) ∘ Z/(1 − p)
+          Arrays.fill(sc.keep, keys, ks, 0);
+          multiply(dp, off, sc.keep, scaleBits, ks); // dP = (dO·Vᵀ) ∘ Z/(1 − p)
         }
-        softmaxGrad(s, dp, off, keys, d, scale);
-        if (dropout > 0f) multiply(s, off, sc.keep, scaleBits, keys); // P ∘ Z/(1 − p), what multiplied V, for dV
+        softmaxGrad(s, dp, off, ks, d, scale);
+        if (dropout > 0f) multiply(s, off, sc.keep, scaleBits, ks); // P ∘ Z/(1 − p), what multiplied V, for dV
       }
-      panelGemm(rows, dim, keys, dp, 0, keys, kp, gq, qb, qRow, sc.tile);
+      panelGemm(rows, dim, keys, dp, 0, ks, kp, gq, qb, qRow, sc.tile);
       // dK (+)= dSᵀ·Q and dV (+)= (P ∘ Z/(1 − p))ᵀ·dO over all the block's rows, on the GEMM micro-kernel
       boolean add = i0 > 0;
-      packTransposedTile(dp, rows, keys, sc.pa);
+      packTransposedTile(dp, rows, keys, ks, sc.pa);
       packRows(q, qb, qRow, rows, dim, sc.pq);
       PackedGemm.packedProduct(keys, dim, rows, sc.pa, sc.pq, gk, ko, kRow, add, sc.tile);
-      packTransposedTile(s, rows, keys, sc.pa);
+      packTransposedTile(s, rows, keys, ks, sc.pa);
       packRows(gOut, ob, oRow, rows, dim, sc.pq);
       PackedGemm.packedProduct(keys, dim, rows, sc.pa, sc.pq, gv, vo, vRow, add, sc.tile);
     }
@@ -330,24 +341,24 @@ public final class FlashAttention {
    * adding a product over 32 rows per block into them.
    */
   static int backwardRows(int seqQ, int seqK) {
-    return Math.min(seqQ, Math.max(BLOCK_ROWS, BACKWARD_TILE / Math.max(1, seqK) / 4 * 4));
+    return Math.min(seqQ, Math.max(BLOCK_ROWS, BACKWARD_TILE / padded(Math.max(1, seqK)) / 4 * 4));
   }
 
   /**
-   * Packs the transpose of a rows × n tile (row t at t·n) as the A operand of {@link PackedGemm#packedProduct}
+   * Packs the transpose of a rows × n tile (row t at t·stride) as the A operand of {@link PackedGemm#packedProduct}
    * (n × rows): panel g holds tile columns g·MP.., element (g·MP + jj, t) at g·MP·rows + t·MP + jj; columns past
    * n are zero. MP consecutive floats of a tile row are one panel step, copied as one 4-lane vector.
    */
-  private static void packTransposedTile(float[] tile, int rows, int n, float[] pa) {
+  private static void packTransposedTile(float[] tile, int rows, int n, int stride, float[] pa) {
     int full = n / MP * MP;
     for (int j0 = 0; j0 < full; j0 += MP) {
-      for (int t = 0, src = j0, dst = j0 * rows; t < rows; t++, src += n, dst += MP) {
+      for (int t = 0, src = j0, dst = j0 * rows; t < rows; t++, src += stride, dst += MP) {
         FloatVector.fromArray(PANEL_ROW, tile, src).intoArray(pa, dst);
       }
     }
     if (full < n) {
       for (int t = 0, dst = full * rows; t < rows; t++, dst += MP) {
-        for (int jj = 0; jj < MP; jj++) pa[dst + jj] = full + jj < n ? tile[t * n + full + jj] : 0f;
+        for (int jj = 0; jj < MP; jj++) pa[dst + jj] = full + jj < n ? tile[t * stride + full + jj] : 0f;
       }
     }
   }
@@ -359,15 +370,13 @@ public final class FlashAttention {
 
   /**
    * x[off + j] *= f_j for j &lt; n, where f_j is 1/(1 − p) (its bits {@code scaleBits}) where keep[j] is all
-   * ones and +0 where it is 0: the row's dropout factors.
+   * ones and +0 where it is 0: the row's dropout factors. n is a score row's width, whole panels of keys.
    */
   private static void multiply(float[] x, int off, int[] keep, int scaleBits, int n) {
-    int j = 0;
-    for (int up = SPECIES.loopBound(n); j < up; j += L) {
+    for (int j = 0; j < n; j += L) {
       FloatVector f = IntVector.fromArray(INTS, keep, j).and(scaleBits).reinterpretAsFloats();
       FloatVector.fromArray(SPECIES, x, off + j).mul(f).intoArray(x, off + j);
     }
-    for (; j < n; j++) x[off + j] *= Float.intBitsToFloat(scaleBits & keep[j]);
   }
 
   /** Fills bias[0, seqK) with 0 (attend) or −∞ (padding); returns 1 + the index of the last attended key. */
@@ -430,41 +439,30 @@ public final class FlashAttention {
     }
   }
 
-  /** s = s·scale + bias over one row; returns its max. */
+  /**
+   * s = s·scale + bias over one score row of n = whole panels of keys (the bias is −∞ past the last key); returns
+   * its max.
+   */
   private static float scaleBiasMax(float[] s, int off, float[] bias, int n, float scale) {
     FloatVector vmax = FloatVector.broadcast(SPECIES, Float.NEGATIVE_INFINITY);
-    int j = 0;
-    for (int up = SPECIES.loopBound(n); j < up; j += L) {
+    for (int j = 0; j < n; j += L) {
       FloatVector x = FloatVector.fromArray(SPECIES, s, off + j)
           .mul(scale).add(FloatVector.fromArray(SPECIES, bias, j));
       x.intoArray(s, off + j);
       vmax = vmax.max(x);
     }
-    float max = vmax.reduceLanes(VectorOperators.MAX);
-    for (; j < n; j++) {
-      float x = Math.fma(s[off + j], scale, bias[j]);
-      s[off + j] = x;
-      max = Math.max(max, x);
-    }
-    return max;
+    return vmax.reduceLanes(VectorOperators.MAX);
   }
 
-  /** s = exp(s − shift) over one row; returns the sum. */
+  /** s = exp(s − shift) over one score row of n = whole panels of keys; returns the sum. */
   private static float expShift(float[] s, int off, int n, float shift) {
     FloatVector acc = FloatVector.zero(SPECIES);
-    int j = 0;
-    for (int up = SPECIES.loopBound(n); j < up; j += L) {
+    for (int j = 0; j < n; j += L) {
       FloatVector e = VectorMath.exp(FloatVector.fromArray(SPECIES, s, off + j).sub(shift));
       e.intoArray(s, off + j);
       acc = acc.add(e);
     }
-    float sum = VectorMath.sum(acc);
-    for (; j < n; j++) {
-      float e = (float) Math.exp(s[off + j] - shift);
-      s[off + j] = e;
-      sum += e;
-    }
-    return sum;
+    return VectorMath.sum(acc);
   }
 
   private static void scaleRow(float[] x, int off, int n, float f) {
@@ -484,15 +482,16 @@ public final class FlashAttention {
     return sum;
   }
 
-  /** dp = p ∘ (dp − d)·scale over one row: the softmax backward folded with the score scale. */
+  /**
+   * dp = p ∘ (dp − d)·scale over one score row of n = whole panels of keys: the softmax backward folded with the
+   * score scale.
+   */
   private static void softmaxGrad(float[] p, float[] dp, int off, int n, float d, float scale) {
-    int j = 0;
-    for (int up = SPECIES.loopBound(n); j < up; j += L) {
+    for (int j = 0; j < n; j += L) {
       FloatVector x = FloatVector.fromArray(SPECIES, dp, off + j).sub(d)
           .mul(FloatVector.fromArray(SPECIES, p, off + j)).mul(scale);
       x.intoArray(dp, off + j);
     }
-    for (; j < n; j++) dp[off + j] = p[off + j] * (dp[off + j] - d) * scale;
   }
 
   /**
