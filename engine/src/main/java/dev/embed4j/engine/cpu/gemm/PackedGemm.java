@@ -16,8 +16,8 @@ import dev.embed4j.engine.cpu.Parallel;
  * MR×kc panels whatever its transpose; then for each MR rows (or two MR panels at once, see below), for each
  * NR-wide B panel, one {@link GemmMicroKernel} call that keeps a tile of C in vector registers for the whole kc loop:
  * 4 rows × 2 vectors in 8 accumulators where the machine has 16 vector registers (AVX2), 8 rows × 2 vectors in 16
- * where the preferred vector is 512 bits (AVX-512 has 32 registers), {@link #DEFAULT_TILE_ROWS}. Both tiles read the
- * same packing and give the same bits; the 8-row tile halves the B panel traffic per FMA, which a core that issues
+ * where the preferred vector is 512 bits (AVX-512 has 32 registers), {@link #DEFAULT_TILE_ROWS}. With the same blocking
+ * both tiles read the same packing and give the same bits; the 8-row tile halves the B panel traffic per FMA, which a core that issues
  * two full 512-bit FMAs a cycle needs.
  * Packing turns all four transpose combinations into the same two layouts and pads edges with zeros, so
  * any m, n, k (1, 7, 257...) runs the same kernel; edge tiles store through a small per-thread buffer.
@@ -29,6 +29,10 @@ import dev.embed4j.engine.cpu.Parallel;
  * each, 16 bytes a cycle at the kernel's pace), and C is written 4 rows at a time from left to right, a pattern
  * the hardware prefetchers follow (Java has no prefetch). MC = {@value #DEFAULT_MC} rows of packed A
  * (128×384×4 = 192 KiB) per pass. NC = {@value #DEFAULT_NC} packs B once for n ≤ 4096 (kc×nc×4 ≤ 6 MiB, in L3).
+ * The 8-row tile (AVX-512) blocks k by up to {@value #DEFAULT_KC_EIGHT_ROWS} instead, so the feed-forward's k = 1536
+ * also runs in one pass: C is not read back and rewritten per block of 384, which on the Zen 4 machine made
+ * 4096×1536×384 9 % faster on one thread and 8 % on two (and 2048³ 2 %), while the A panel (8 rows × kc) streams
+ * from L2 as fast as the kernel reads it (bench/RESULTS.md).
  * Per kernel call: 2·4·16·kc flops against 2 vector loads + 4 broadcasts (80 bytes from L1) per 8 FMAs, and 4 rows
  * of C (2×256 bytes) once per kc steps. {@code -Dembed4j.gemm.kc/mc/nc} override the blocking. The sizes and loop
  * orders tried against these are in bench/RESULTS.md ("Kernel history moved from the Javadoc").
@@ -53,7 +57,7 @@ import dev.embed4j.engine.cpu.Parallel;
  * texts): the rest is packing (about 7 % there), the C tile update between calls and refills of the A panel from L2.
  */
 public final class PackedGemm implements GemmKernel {
-  static final int DEFAULT_KC = 384, DEFAULT_MC = 128, DEFAULT_NC = 4096;
+  static final int DEFAULT_KC = 384, DEFAULT_KC_EIGHT_ROWS = 1536, DEFAULT_MC = 128, DEFAULT_NC = 4096;
   /** Below this many multiply-adds one thread is faster than waking another. */
   static final long PARALLEL_MIN_FMAS = 1L << 20;
 
@@ -72,8 +76,13 @@ public final class PackedGemm implements GemmKernel {
   private final boolean eightRows;
 
   public PackedGemm() {
-    this(Integer.getInteger("embed4j.gemm.kc", DEFAULT_KC), Integer.getInteger("embed4j.gemm.mc", DEFAULT_MC),
+    this(Integer.getInteger("embed4j.gemm.kc", defaultKc(DEFAULT_TILE_ROWS)), Integer.getInteger("embed4j.gemm.mc", DEFAULT_MC),
         Integer.getInteger("embed4j.gemm.nc", DEFAULT_NC), DEFAULT_TILE_ROWS);
+  }
+
+  /** The k block for a tile of 4 or 8 rows: {@value #DEFAULT_KC} or {@value #DEFAULT_KC_EIGHT_ROWS} (see the class comment). */
+  public static int defaultKc(int tileRows) {
+    return tileRows == 2 * MR ? DEFAULT_KC_EIGHT_ROWS : DEFAULT_KC;
   }
 
   /** A variant with other blocking, for tuning: kc, mc (a multiple of MR) and nc (a multiple of NR). */

@@ -21,6 +21,11 @@ class PackedGemmTest {
   private static GemmKernel kernel = new PackedGemm();
 
   private static PackedGemm withRows(int rows) {
+    return new PackedGemm(PackedGemm.defaultKc(rows), PackedGemm.DEFAULT_MC, PackedGemm.DEFAULT_NC, rows);
+  }
+
+  /** The 4-row tile's default blocking with either tile. */
+  private static PackedGemm sameBlocking(int rows) {
     return new PackedGemm(PackedGemm.DEFAULT_KC, PackedGemm.DEFAULT_MC, PackedGemm.DEFAULT_NC, rows);
   }
 
@@ -137,6 +142,8 @@ class PackedGemmTest {
         boolean ta = (t & 1) != 0, tb = (t & 2) != 0;
         check(rnd, ta, tb, 301, 95, 611, 1f, 0f, 3);
         check(rnd, ta, tb, 70, 290, 300, 0.75f, 1f, 0);
+        // past one k block of this tile's default blocking (1536 for 8 rows), the last block partial
+        check(rnd, ta, tb, 37, 45, PackedGemm.defaultKc(rows) + 65, 1f, 0.5f, 1);
       }
       // tiny blocks on two threads: the shared packing of B (row split) crosses several n and k blocks,
       // the last of each partial
@@ -307,8 +314,8 @@ class PackedGemmTest {
   }
 
   /**
-   * The 8-row kernel gives every element of C the same FMAs in the same order as the 4-row one, so the two agree
-   * bit for bit: awkward shapes (m not a multiple of 8 leaves a 4-row or shorter remainder), every transpose,
+   * The 8-row kernel gives every element of C the same FMAs in the same order as the 4-row one, so with the same
+   * blocking (their default k blocks differ) the two agree bit for bit: awkward shapes (m not a multiple of 8 leaves a 4-row or shorter remainder), every transpose,
    * alpha and beta, one and two threads, k past one block.
    */
   @Test
@@ -325,8 +332,8 @@ class PackedGemmTest {
             float[] a = random(rnd, m * k), b = random(rnd, k * n), c = random(rnd, m * n);
             float alpha = t == 3 ? 0.5f : 1f, beta = t == 1 ? 1f : t == 2 ? -0.25f : 0f;
             float[] four = c.clone(), eight = c.clone();
-            withRows(4).gemm(ta, tb, m, n, k, alpha, a, 0, ta ? m : k, b, 0, tb ? k : n, beta, four, 0, n);
-            withRows(8).gemm(ta, tb, m, n, k, alpha, a, 0, ta ? m : k, b, 0, tb ? k : n, beta, eight, 0, n);
+            sameBlocking(4).gemm(ta, tb, m, n, k, alpha, a, 0, ta ? m : k, b, 0, tb ? k : n, beta, four, 0, n);
+            sameBlocking(8).gemm(ta, tb, m, n, k, alpha, a, 0, ta ? m : k, b, 0, tb ? k : n, beta, eight, 0, n);
             for (int i = 0; i < c.length; i++) {
               if (Float.floatToRawIntBits(four[i]) != Float.floatToRawIntBits(eight[i])) {
                 fail(String.format("element %d: %s with 8-row tiles, %s with 4-row (threads=%d transA=%b transB=%b "
