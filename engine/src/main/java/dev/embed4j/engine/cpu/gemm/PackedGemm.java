@@ -16,9 +16,9 @@ import dev.embed4j.engine.cpu.Parallel;
  * MR×kc panels whatever its transpose; then for each MR rows (or two MR panels at once, see below), for each
  * NR-wide B panel, one {@link GemmMicroKernel} call that keeps a tile of C in vector registers for the whole kc loop:
  * 4 rows × 2 vectors in 8 accumulators where the machine has 16 vector registers (AVX2), 8 rows × 2 vectors in 16
- * where the preferred vector is 512 bits (AVX-512 has 32 registers), {@link #DEFAULT_TILE_ROWS}. With the same blocking
- * both tiles read the same packing and give the same bits; the 8-row tile halves the B panel traffic per FMA, which a core that issues
- * two full 512-bit FMAs a cycle needs.
+ * where the preferred vector is 512 bits (AVX-512 has 32 registers), {@link #DEFAULT_TILE_ROWS}. With the same
+ * blocking both tiles read the same packing and give the same bits; the 8-row tile halves the B panel traffic per
+ * FMA, which a core that issues two full 512-bit FMAs a cycle needs.
  * Packing turns all four transpose combinations into the same two layouts and pads edges with zeros, so
  * any m, n, k (1, 7, 257...) runs the same kernel; edge tiles store through a small per-thread buffer.
  * The first k block writes C with beta (beta = 0 never reads C), later blocks add.
@@ -76,11 +76,12 @@ public final class PackedGemm implements GemmKernel {
   private final boolean eightRows;
 
   public PackedGemm() {
-    this(Integer.getInteger("embed4j.gemm.kc", defaultKc(DEFAULT_TILE_ROWS)), Integer.getInteger("embed4j.gemm.mc", DEFAULT_MC),
-        Integer.getInteger("embed4j.gemm.nc", DEFAULT_NC), DEFAULT_TILE_ROWS);
+    this(Integer.getInteger("embed4j.gemm.kc", defaultKc(DEFAULT_TILE_ROWS)),
+        Integer.getInteger("embed4j.gemm.mc", DEFAULT_MC), Integer.getInteger("embed4j.gemm.nc", DEFAULT_NC),
+        DEFAULT_TILE_ROWS);
   }
 
-  /** The k block for a tile of 4 or 8 rows: {@value #DEFAULT_KC} or {@value #DEFAULT_KC_EIGHT_ROWS} (see the class comment). */
+  /** The k block for a tile of 4 or 8 rows: {@value #DEFAULT_KC} or {@value #DEFAULT_KC_EIGHT_ROWS} (class comment). */
   public static int defaultKc(int tileRows) {
     return tileRows == 2 * MR ? DEFAULT_KC_EIGHT_ROWS : DEFAULT_KC;
   }
