@@ -212,7 +212,6 @@ public final class FlashAttention {
     // no scalar tail: short rows (a few keys) are faster, and the loops' profile does not depend on the lengths
     // seen first (short texts first left the vector loop unseen, and C2 recompiled the pair at the first long one).
     int ks = padded(keys);
-    Arrays.fill(bias, keys, ks, Float.NEGATIVE_INFINITY);
     for (int i0 = 0; i0 < seqQ; i0 += BLOCK_ROWS) {
       int rows = Math.min(BLOCK_ROWS, seqQ - i0);
       panelGemm(rows, ks, dim, q, qo + i0 * qRow, qRow, kt, s, 0, ks, sc.tile);
@@ -302,7 +301,6 @@ public final class FlashAttention {
     int blockRows = backwardRows(seqQ, seqK);
     // rows over whole panels of keys, as in the forward (forwardPair): the same lanes take the same path there
     int ks = padded(keys);
-    Arrays.fill(bias, keys, ks, Float.NEGATIVE_INFINITY);
     for (int i0 = 0; i0 < seqQ; i0 += blockRows) {
       int rows = Math.min(blockRows, seqQ - i0), qb = qo + i0 * qRow, ob = oo + i0 * oRow;
       panelGemm(rows, ks, dim, q, qb, qRow, kt, s, 0, ks, sc.tile);
@@ -379,19 +377,25 @@ public final class FlashAttention {
     }
   }
 
-  /** Fills bias[0, seqK) with 0 (attend) or −∞ (padding); returns 1 + the index of the last attended key. */
+  /**
+   * Fills bias[0, seqK) with 0 (attend) or −∞ (padding), and with −∞ past the last attended key up to whole panels
+   * (the score rows' width); returns 1 + the index of the last attended key.
+   */
   private static int keyBias(float[] mask, int b, int seqK, float[] bias) {
+    int keys = seqK;
     if (mask == null) {
       Arrays.fill(bias, 0, seqK, 0f);
-      return seqK;
+    } else {
+      int last = -1, mo = b * seqK;
+      for (int j = 0; j < seqK; j++) {
+        boolean pad = mask[mo + j] == 0f;
+        bias[j] = pad ? Float.NEGATIVE_INFINITY : 0f;
+        if (!pad) last = j;
+      }
+      keys = last + 1;
     }
-    int last = -1, mo = b * seqK;
-    for (int j = 0; j < seqK; j++) {
-      boolean pad = mask[mo + j] == 0f;
-      bias[j] = pad ? Float.NEGATIVE_INFINITY : 0f;
-      if (!pad) last = j;
-    }
-    return last + 1;
+    Arrays.fill(bias, keys, padded(keys), Float.NEGATIVE_INFINITY);
+    return keys;
   }
 
   /** n rounded up to whole panels of {@link #NP} columns. */
