@@ -21,6 +21,12 @@ out=$("$E4J" encode --model=./m --batch-size=2 "hello world") || fail "encode --
 printf '{"sentence1": "a cat", "sentence2": "a kitten", "score": 0.9}\n{"sentence1": "a cat", "sentence2": "stock markets", "score": 0.1}\n{"sentence1": "a dog", "sentence2": "a puppy", "score": 0.8}\n' > pairs.jsonl
 "$E4J" eval --model ./m --data pairs.jsonl > eval.txt || fail "eval --data pairs.jsonl (relative) failed"
 
+# at least three compiler threads, whatever the CPUs (the launcher adds them below 4 CPUs, where the JVM's default is 2)
+flags=$(JAVA_TOOL_OPTIONS=-XX:+PrintFlagsFinal "$E4J" encode --model ./m "hello world" 2> /dev/null) \
+  || fail "encode with -XX:+PrintFlagsFinal failed"
+count=$(sed -n 's/.* CICompilerCount *= *\([0-9]*\) .*/\1/p' <<< "$flags" | head -1)
+[ -n "$count" ] && [ "$count" -ge 3 ] || fail "the JVM ran ${count:-an unknown number of} compiler threads, not 3 or more ($(nproc) CPUs)"
+
 help=$("$E4J" encode -h) || fail "encode -h exited non-zero"
 [[ "$help" == *usage* ]] || fail "encode -h printed no usage: $help"
 set +e
@@ -31,4 +37,4 @@ set -e
 grep -q "nope" err.txt || fail "the error does not name the folder: $(cat err.txt)"
 if grep -Eq "java\.(nio|io|lang)\.[A-Za-z]*Exception" err.txt; then fail "the error shows a Java class name: $(cat err.txt)"; fi
 [ "$urc" = 2 ] || fail "an unknown option exited $urc, not 2"
-echo ".ci/launcher-check.sh: passed (relative --model, --opt=value, eval --data, -h, exit codes 1 and 2)"
+echo ".ci/launcher-check.sh: passed (relative --model, --opt=value, eval --data, compiler threads, -h, exit codes 1 and 2)"
