@@ -8,10 +8,9 @@ import java.util.Optional;
 
 /**
  * The CPU time this process's live threads have used, split into the JIT's compiler threads, the garbage
- * collector's and the rest, read from
- * Linux's {@code /proc/self/task/TID/stat} (user + system time, in clock ticks of 10 ms: Linux's {@code USER_HZ} is
- * 100 on x86 and ARM). A thread that has ended is no longer listed, so the JVM runs with a fixed number of compiler
- * threads ({@code -XX:-UseDynamicNumberOfCompilerThreads}) where this is read.
+ * collector's and the rest, read from Linux's {@code /proc/self/task/TID/stat} (user + system time, in clock ticks
+ * of 10 ms: Linux's {@code USER_HZ} is 100 on x86 and ARM). A thread that has ended is no longer listed, so the JVM
+ * runs with a fixed number of compiler threads ({@code -XX:-UseDynamicNumberOfCompilerThreads}) where this is read.
  *
  * @param compilerNanos the threads named {@code C1 CompilerThread} or {@code C2 CompilerThread}
  * @param gcNanos the garbage collector's threads (G1's and the parallel and serial collectors' workers)
