@@ -28,30 +28,39 @@ public final class ColdStartPhases {
     int later = args.length > 1 ? Integer.parseInt(args[1]) : 0;
     long toMain = ManagementFactory.getRuntimeMXBean().getUptime();
     long r0 = System.nanoTime();
+    // the reading of sentences is not counted, as in ColdStartBenchmark; the training steps read theirs in their
+    // set-up, which is their load phase
     ColdStartBenchmark peer = new ColdStartBenchmark();
-    if (label.equals("onnxruntime")) peer.setUp(); // reads the sentences, finds the model folder: not counted
-    // not counted, as in ColdStartBenchmark; the training steps read theirs in their set-up
-    boolean encode = !label.equals("onnxruntime") && !label.equals("trainingstep");
-    List<String> texts = encode ? WordNetSentences.sample(512) : List.of();
+    List<String> texts = List.of();
+    switch (label) {
+      case "onnxruntime" -> peer.setUp(); // reads the sentences, finds the model folder
+      case "trainingstep" -> {}
+      default -> texts = WordNetSentences.sample(512);
+    }
     long reading = Math.round((System.nanoTime() - r0) / 1e6);
     StringBuilder out = new StringBuilder(String.format(Locale.ROOT, "%s: to main %d ms", label, toMain));
     Runnable run;
-    if (label.equals("onnxruntime")) {
-      run = () -> call(peer::peer_onnxruntime);
-      phase(out, "session + first encode", run);
-    } else if (label.equals("trainingstep")) {
-      FirstTrainingStepBenchmark training = new FirstTrainingStepBenchmark();
-      phase(out, "load", () -> call(() -> {
-        training.setUp();
-        return training;
-      }));
-      run = training::embed4j;
-      phase(out, "first step", run);
-    } else {
-      SentenceEncoder[] model = new SentenceEncoder[1];
-      phase(out, "load", () -> model[0] = call(SentenceEncoder::defaultModel));
-      run = () -> model[0].encode(texts);
-      phase(out, "first encode", run);
+    switch (label) {
+      case "onnxruntime" -> {
+        run = () -> call(peer::peer_onnxruntime);
+        phase(out, "session + first encode", run);
+      }
+      case "trainingstep" -> {
+        FirstTrainingStepBenchmark training = new FirstTrainingStepBenchmark();
+        phase(out, "load", () -> call(() -> {
+          training.setUp();
+          return training;
+        }));
+        run = training::embed4j;
+        phase(out, "first step", run);
+      }
+      default -> {
+        List<String> sentences = texts;
+        SentenceEncoder[] model = new SentenceEncoder[1];
+        phase(out, "load", () -> model[0] = call(SentenceEncoder::defaultModel));
+        run = () -> model[0].encode(sentences);
+        phase(out, "first encode", run);
+      }
     }
     long wall = ManagementFactory.getRuntimeMXBean().getUptime() - reading;
     var os = (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
@@ -60,7 +69,7 @@ public final class ColdStartPhases {
     System.out.println(out);
   }
 
-  /** Runs {@code body}, appending its wall time and, where known, the CPU time of compiler and other threads. */
+  /** Runs {@code body}, appending its wall time and, where known, the CPU time of compiler, GC and other threads. */
   private static void phase(StringBuilder out, String name, Runnable body) {
     Optional<ThreadCpu> c0 = ThreadCpu.now();
     long t0 = System.nanoTime();
